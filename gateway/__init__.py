@@ -1,0 +1,1 @@
+"""ClusterHub gateway: the service around the GraphQL schema (app, store, CLI, matching)."""

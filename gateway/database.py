@@ -1,0 +1,45 @@
+"""Opening the store: the configured MongoDB, or the embedded one, started on demand."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from gateway.embedded import EmbeddedServer
+from gateway.settings import Settings
+from gateway.store import Store
+
+log = logging.getLogger("clusterhub")
+
+
+@asynccontextmanager
+async def open_store(settings: Settings, *, share: bool = False) -> AsyncIterator[Store]:
+    """Yield a connected store with its indexes in place; stop what was started on exit.
+
+    With `share`, a hub already running on the same data directory lends its
+    embedded server (CLI commands); without it, that situation is an error (`serve`).
+    """
+    embedded: EmbeddedServer | None = None
+    uri = settings.mongodb_uri
+    if uri is None:
+        server = EmbeddedServer(settings.data_dir, start_timeout=settings.embedded_start_timeout)
+        running = server.running_elsewhere() if share else None
+        if running is not None:
+            uri = running.uri
+            log.info("using the embedded store of process %s at %s", running.owner_pid, uri)
+        else:
+            # Started from this (the event loop's) thread on purpose: the child is tied
+            # to the thread that forks it, see gateway.embedded.
+            uri = server.start()
+            embedded = server
+            log.info("embedded store started at %s (data in %s)", uri, server.data_dir)
+    store = Store.connect(uri, settings.database, journal=settings.journal)
+    try:
+        await store.ensure_indexes()
+        yield store
+    finally:
+        await store.close()
+        if embedded is not None:
+            embedded.stop()
+            log.info("embedded store stopped")

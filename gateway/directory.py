@@ -1,0 +1,50 @@
+"""The public network directory: cluster queries and their search terms."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+_WORD = re.compile(r"[\wäöüß]+", re.IGNORECASE)
+MAX_SEARCH_WORDS = 8
+
+
+def search_terms(*texts: str) -> list[str]:
+    """Lower-case words of `texts`, stored on a document for an indexed prefix search."""
+    words: set[str] = set()
+    for text in texts:
+        words.update(w.lower() for w in _WORD.findall(text or "") if len(w) > 1)
+    return sorted(words)
+
+
+def search_query(search: str) -> dict[str, Any]:
+    """Every word of `search` must prefix a stored term; served by the `terms` index."""
+    words = search_terms(search)[:MAX_SEARCH_WORDS]
+    return {"$and": [{"terms": {"$regex": f"^{re.escape(w)}"}} for w in words]} if words else {}
+
+
+def cluster_query(
+    *,
+    search: str | None = None,
+    kinds: Iterable[str] | None = None,
+    federal_states: Iterable[str] | None = None,
+    fields_of_action: Iterable[str] | None = None,
+    region: str | None = None,
+    qualifies_as_network: bool | None = None,
+) -> dict[str, Any]:
+    """The MongoDB filter for a directory search; values are only ever compared, never parsed."""
+    query: dict[str, Any] = {}
+    if search:
+        query.update(search_query(search))
+    if kinds:
+        query["kind"] = {"$in": [str(k) for k in kinds]}
+    if federal_states:
+        query["federal_states"] = {"$in": [str(s) for s in federal_states]}
+    if fields_of_action:
+        query["fields_of_action"] = {"$all": [str(f) for f in fields_of_action]}
+    if region:
+        query["region"] = str(region)
+    if qualifies_as_network is not None:
+        query["binding_member_count"] = {"$gte": 3} if qualifies_as_network else {"$lt": 3}
+    return query

@@ -1,0 +1,228 @@
+"""The embedded store: a SecantusDB server run as a child process of the hub.
+
+It runs in its own process so that it gets the second core, on a free loopback
+port, with its WiredTiger files under the data directory. One process at a time
+owns a data directory, marked by an exclusive `flock` on `hub.lock`, which the
+kernel releases however the owner dies. The owner writes `server.json` so that
+CLI commands can use the running server instead of starting their own. The child
+is asked to die with its parent (`PR_SET_PDEATHSIG`), so a hub killed with SIGKILL
+leaves no server behind; the next owner still waits for a leftover to exit before
+it opens the files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import fcntl
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from pymongo import MongoClient
+from pymongo.errors import PyMongoError
+
+from gateway.errors import DataDirInUse, EmbeddedStoreError
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Runs in the child before exec: SIGTERM when the hub process dies."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie is gone for our purposes; /proc tells it apart on Linux.
+    try:
+        return " Z " not in Path(f"/proc/{pid}/stat").read_text().split(")", 1)[1][:4]
+    except OSError:
+        return True
+
+
+def uri_for(port: int) -> str:
+    return f"mongodb://127.0.0.1:{port}/?directConnection=true"
+
+
+@dataclass(frozen=True)
+class RunningServer:
+    """What `server.json` says about the server that owns a data directory."""
+
+    pid: int
+    port: int
+    owner_pid: int
+
+    @property
+    def uri(self) -> str:
+        return uri_for(self.port)
+
+
+class EmbeddedServer:
+    """Owns a data directory and the SecantusDB process serving it."""
+
+    def __init__(self, data_dir: Path, *, start_timeout: float = 30.0) -> None:
+        self.data_dir = data_dir.resolve()
+        self.start_timeout = start_timeout
+        self._lock_file: int | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self.port: int | None = None
+
+    @property
+    def uri(self) -> str:
+        if self.port is None:
+            raise EmbeddedStoreError("the embedded store is not running")
+        return uri_for(self.port)
+
+    @property
+    def _state_file(self) -> Path:
+        return self.data_dir / "server.json"
+
+    def running_elsewhere(self) -> RunningServer | None:
+        """The server another process runs on this data directory, if any."""
+        if self._try_lock():
+            self._unlock()
+            return None
+        try:
+            state = json.loads(self._state_file.read_text())
+            return RunningServer(state["pid"], state["port"], state["owner_pid"])
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def start(self) -> str:
+        """Take the data directory, start the server and wait until it answers `ping`."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if not self._try_lock():
+            other = self.running_elsewhere()
+            who = f"process {other.owner_pid}" if other else "another process"
+            raise DataDirInUse(
+                f"data directory {self.data_dir} is in use by {who}; stop it first "
+                "or choose another --data-dir"
+            )
+        try:
+            self._reap_leftover()
+            self._launch()
+        except BaseException:
+            self.stop()
+            raise
+        return self.uri
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """Stop the server (SIGTERM, then SIGKILL after `timeout`) and release the directory."""
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if self._lock_file is not None:
+            with contextlib.suppress(OSError):
+                self._state_file.unlink()
+            self._unlock()
+        self.port = None
+
+    def _try_lock(self) -> bool:
+        if self._lock_file is not None:
+            return True
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.data_dir / "hub.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._lock_file = fd
+        return True
+
+    def _unlock(self) -> None:
+        if self._lock_file is not None:
+            os.close(self._lock_file)  # closing the descriptor drops the flock
+            self._lock_file = None
+
+    def _reap_leftover(self) -> None:
+        """A previous owner died hard: wait for its server to finish dying."""
+        try:
+            pid = json.loads(self._state_file.read_text())["pid"]
+        except (OSError, ValueError, KeyError):
+            return
+        deadline = time.monotonic() + 10
+        while _pid_alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if _pid_alive(pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            time.sleep(0.2)
+        self._state_file.unlink(missing_ok=True)
+
+    def _launch(self) -> None:
+        storage = self.data_dir / "wiredtiger"
+        log = open(self.data_dir / "secantusd.log", "ab")  # noqa: SIM115 - child keeps it
+        for _attempt in range(3):
+            port = _free_port()
+            self._process = subprocess.Popen(
+                [
+                    sys.executable, "-m", "secantus",
+                    "--host", "127.0.0.1",
+                    "--port", str(port),
+                    "--storage-path", str(storage),
+                    "--log-level", "WARNING",
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # a terminal's Ctrl-C goes to the hub, which stops us
+                preexec_fn=_die_with_parent,  # noqa: PLW1509 - needed for PDEATHSIG
+            )
+            if self._wait_ready(port):
+                self.port = port
+                self._state_file.write_text(
+                    json.dumps(
+                        {"pid": self._process.pid, "port": port, "owner_pid": os.getpid()}
+                    )
+                )
+                log.close()
+                return
+            if self._process.poll() is None:
+                self._process.kill()
+                self._process.wait()
+                break  # alive but silent: retrying will not help
+        log.close()
+        raise EmbeddedStoreError(
+            f"the embedded store did not start; see {self.data_dir / 'secantusd.log'}"
+        )
+
+    def _wait_ready(self, port: int) -> bool:
+        deadline = time.monotonic() + self.start_timeout
+        client: MongoClient = MongoClient(uri_for(port), serverSelectionTimeoutMS=250)
+        try:
+            while time.monotonic() < deadline:
+                if self._process is None or self._process.poll() is not None:
+                    return False
+                try:
+                    client.admin.command("ping")
+                    return True
+                except PyMongoError:
+                    time.sleep(0.05)
+            return False
+        finally:
+            client.close()

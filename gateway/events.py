@@ -1,0 +1,124 @@
+"""Live events: one MongoDB change stream per hub process, fanned out in memory.
+
+Every subscriber of every WebSocket gets its own bounded queue; the single change
+stream feeds them all. This keeps the number of open change streams independent
+of the number of subscribers (see shared/notes: many open streams stall Motor) and
+makes an event written by any hub process reach subscribers on every process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from gateway.store import Store
+
+log = logging.getLogger("clusterhub.events")
+
+Predicate = Callable[[dict[str, Any]], bool]
+
+
+class SubscriberTooSlow(Exception):
+    """The subscriber's queue overflowed; it is cut off so the others are not slowed."""
+
+
+class StreamClosed(Exception):
+    """The hub is shutting down."""
+
+
+class Subscriber:
+    """One live subscription: a filter over a collection's documents and a bounded queue."""
+
+    def __init__(self, collection: str, predicate: Predicate, maxsize: int) -> None:
+        self.collection = collection
+        self.predicate = predicate
+        self.queue: asyncio.Queue[dict[str, Any] | BaseException] = asyncio.Queue(maxsize)
+        self.closed = False
+
+    def offer(self, document: dict[str, Any]) -> None:
+        if self.closed or not self.predicate(document):
+            return
+        try:
+            self.queue.put_nowait(document)
+        except asyncio.QueueFull:
+            self.close(
+                SubscriberTooSlow(
+                    f"subscriber fell {self.queue.maxsize} events behind and was disconnected"
+                )
+            )
+
+    def close(self, reason: BaseException) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        while not self.queue.empty():  # make room for the reason, dropping what is pending
+            self.queue.get_nowait()
+        self.queue.put_nowait(reason)
+
+    async def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
+        while True:
+            item = await self.queue.get()
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+
+class EventStream:
+    """Watches the hub's collections once and hands each change to the subscribers."""
+
+    def __init__(self, store: Store, collections: tuple[str, ...], queue_size: int = 256):
+        self.store = store
+        self.collections = collections
+        self.queue_size = queue_size
+        self._subscribers: set[Subscriber] = set()
+        self._task: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="clusterhub-change-stream")
+        await self._ready.wait()
+
+    async def stop(self) -> None:
+        for subscriber in list(self._subscribers):
+            subscriber.close(StreamClosed("the hub is shutting down"))
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    @contextlib.contextmanager
+    def subscribe(self, collection: str, predicate: Predicate):
+        subscriber = Subscriber(collection, predicate, self.queue_size)
+        self._subscribers.add(subscriber)
+        try:
+            yield subscriber
+        finally:
+            self._subscribers.discard(subscriber)
+
+    async def _run(self) -> None:
+        resume_token = None
+        while True:
+            try:
+                async with self.store.watch(self.collections, resume_token) as stream:
+                    self._ready.set()
+                    async for change in stream:
+                        resume_token = change["_id"]
+                        self._dispatch(change)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database went away: keep the token, retry
+                log.warning("change stream interrupted; resuming", exc_info=True)
+                self._ready.set()
+                await asyncio.sleep(1)
+
+    def _dispatch(self, change: dict[str, Any]) -> None:
+        document = change.get("fullDocument")
+        if document is None:
+            return
+        collection = change["ns"]["coll"]
+        for subscriber in list(self._subscribers):
+            if subscriber.collection == collection:
+                subscriber.offer(document)

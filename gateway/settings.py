@@ -1,0 +1,48 @@
+"""Settings from the environment (`CLUSTERHUB_*`, `MONGODB_URI`) and `.env`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of the hub; CLI options override the matching fields."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CLUSTERHUB_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    mongodb_uri: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("MONGODB_URI", "CLUSTERHUB_MONGODB_URI"),
+        description="MongoDB server to use; when unset the hub starts an embedded SecantusDB.",
+    )
+    database: str = Field(default="clusterhub", description="Database name.")
+    data_dir: Path = Field(
+        default=Path("var/db"), description="Where the embedded store keeps its data."
+    )
+    host: str = Field(default="127.0.0.1", description="Address the HTTP server binds to.")
+    port: int = Field(default=8000, ge=1, le=65535, description="HTTP port.")
+    log_level: Literal["critical", "error", "warning", "info", "debug"] = Field(
+        default="info", description="Log level of the hub."
+    )
+    demo: bool = Field(
+        default=True, description="Seed the demo data at start-up when the store is empty."
+    )
+    journal: bool = Field(
+        default=True,
+        description="Acknowledge writes only once journaled (write concern j:true).",
+    )
+    embedded_start_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds to wait for the embedded store to answer."
+    )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

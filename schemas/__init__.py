@@ -1,0 +1,1 @@
+"""Document models (pydantic) and GraphQL types (Strawberry) of ClusterHub."""
