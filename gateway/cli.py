@@ -35,11 +35,13 @@ def serve(
     demo: Annotated[
         bool | None,
         typer.Option(
-            "--demo/--no-demo", help="Seed the demo data into an empty store [env: CLUSTERHUB_DEMO]."
+            "--demo/--no-demo",
+            help="Seed the demo data into an empty store [env: CLUSTERHUB_DEMO].",
         ),
     ] = None,
     log_level: Annotated[
-        str | None, typer.Option(help="critical|error|warning|info|debug [env: CLUSTERHUB_LOG_LEVEL].")
+        str | None,
+        typer.Option(help="critical|error|warning|info|debug [env: CLUSTERHUB_LOG_LEVEL]."),
     ] = None,
 ) -> None:
     """Run the hub: GraphQL on /graphql (HTTP and WebSocket), /healthz and /readyz."""
@@ -69,3 +71,7 @@ def export_schema(
     from resolvers.schema import plain_sdl, subgraph_sdl
 
     typer.echo(subgraph_sdl() if federation else plain_sdl())
+
+
+if __name__ == "__main__":
+    app()

@@ -181,24 +181,28 @@ class EmbeddedServer:
             port = _free_port()
             self._process = subprocess.Popen(
                 [
-                    sys.executable, "-m", "secantus",
-                    "--host", "127.0.0.1",
-                    "--port", str(port),
-                    "--storage-path", str(storage),
-                    "--log-level", "WARNING",
+                    sys.executable,
+                    "-m",
+                    "secantus",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--storage-path",
+                    str(storage),
+                    "--log-level",
+                    "WARNING",
                 ],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # a terminal's Ctrl-C goes to the hub, which stops us
-                preexec_fn=_die_with_parent,  # noqa: PLW1509 - needed for PDEATHSIG
+                preexec_fn=_die_with_parent,
             )
             if self._wait_ready(port):
                 self.port = port
                 self._state_file.write_text(
-                    json.dumps(
-                        {"pid": self._process.pid, "port": port, "owner_pid": os.getpid()}
-                    )
+                    json.dumps({"pid": self._process.pid, "port": port, "owner_pid": os.getpid()})
                 )
                 log.close()
                 return

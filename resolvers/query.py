@@ -6,11 +6,11 @@ import strawberry
 from strawberry import relay
 
 from gateway.directory import cluster_query
+from resolvers.context import Info
+from resolvers.inputs import given_fields
 from schemas.graphql.cluster import Cluster, ClusterFilter
 from schemas.graphql.relay import Connection
 from schemas.graphql.viewer import Viewer
-from resolvers.context import Info
-from resolvers.inputs import given_fields
 
 
 @strawberry.type

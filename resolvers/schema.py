@@ -29,11 +29,7 @@ def plain_sdl() -> str:
         interfaces=query.interfaces,
         description=query.description,
     )
-    types = [
-        t
-        for name, t in full.type_map.items()
-        if not name.startswith("_") and t is not query
-    ]
+    types = [t for name, t in full.type_map.items() if not name.startswith("_") and t is not query]
     return print_schema(
         GraphQLSchema(
             query=plain_query,

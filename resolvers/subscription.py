@@ -7,9 +7,9 @@ from typing import Any
 
 import strawberry
 
-from schemas.graphql.listing import Offer, OfferFilter
 from resolvers.context import Info
 from resolvers.inputs import given_fields
+from schemas.graphql.listing import Offer, OfferFilter
 
 
 def _offer_predicate(filter: OfferFilter | None):

@@ -7,8 +7,8 @@ from typing import Any, ClassVar, Self
 import strawberry
 from strawberry import relay
 
-from schemas.graphql.relay import Entity
 from schemas.graphql.enums import ClusterKind, FederalState, FieldOfAction, SharingPolicy
+from schemas.graphql.relay import Entity
 
 
 @strawberry.type

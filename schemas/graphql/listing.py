@@ -7,8 +7,8 @@ from typing import Any, ClassVar, Self
 import strawberry
 from strawberry import relay
 
-from schemas.graphql.relay import Entity
 from schemas.graphql.enums import OfferKind, Status
+from schemas.graphql.relay import Entity
 
 
 @strawberry.federation.type(keys=["id"])

@@ -1,0 +1,128 @@
+"""A test client for a hub served by uvicorn on a free loopback port."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import uvicorn
+import websockets
+
+from gateway.app import create_app
+from gateway.settings import Settings
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class GraphQLError(AssertionError):
+    """The response carried `errors`."""
+
+
+class HubClient:
+    def __init__(self, base_url: str, app: Any) -> None:
+        self.base_url = base_url
+        self.ws_url = base_url.replace("http", "ws", 1) + "/graphql"
+        self.app = app
+        self.http = httpx.AsyncClient(base_url=base_url, timeout=30)
+
+    @property
+    def store(self):
+        return self.app.state.store
+
+    async def execute(
+        self, query: str, variables: dict[str, Any] | None = None, **headers: str
+    ) -> dict[str, Any]:
+        """The whole response body of a POST /graphql."""
+        response = await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+        return response.json()
+
+    async def query(
+        self, query: str, variables: dict[str, Any] | None = None, **headers: str
+    ) -> dict[str, Any]:
+        """`data` of a query that must succeed."""
+        body = await self.execute(query, variables, **headers)
+        if body.get("errors"):
+            raise GraphQLError(body["errors"])
+        return body["data"]
+
+    async def wait_subscribers(self, count: int, timeout: float = 5.0) -> None:
+        """Wait until `count` subscriptions are registered with the event stream."""
+        async with asyncio.timeout(timeout):
+            while len(self.app.state.events._subscribers) < count:
+                await asyncio.sleep(0.01)
+
+    @asynccontextmanager
+    async def subscribe(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        protocol: str = "graphql-transport-ws",
+        init: dict[str, Any] | None = None,
+    ) -> AsyncIterator[Subscription]:
+        async with websockets.connect(self.ws_url, subprotocols=[protocol]) as ws:
+            subscription = Subscription(ws, protocol)
+            await subscription.start(query, variables or {}, init or {})
+            yield subscription
+
+
+class Subscription:
+    """One subscription over either WebSocket protocol."""
+
+    def __init__(self, ws: Any, protocol: str) -> None:
+        self.ws = ws
+        self.protocol = protocol
+
+    async def start(self, query: str, variables: dict[str, Any], init: dict[str, Any]) -> None:
+        await self.ws.send(json.dumps({"type": "connection_init", "payload": init}))
+        ack = json.loads(await self.ws.recv())
+        assert ack["type"] == "connection_ack", ack
+        start = "subscribe" if self.protocol == "graphql-transport-ws" else "start"
+        payload = {"query": query, "variables": variables}
+        await self.ws.send(json.dumps({"id": "1", "type": start, "payload": payload}))
+
+    async def next(self, timeout: float = 5.0) -> dict[str, Any]:
+        """The next result's `data`; fails on an error message or a timeout."""
+        data_type = "next" if self.protocol == "graphql-transport-ws" else "data"
+        while True:
+            message = json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
+            if message["type"] == "ka":
+                continue
+            assert message["type"] == data_type, message
+            payload = message["payload"]
+            if payload.get("errors"):
+                raise GraphQLError(payload["errors"])
+            return payload["data"]
+
+
+@asynccontextmanager
+async def running_hub(settings: Settings) -> AsyncIterator[HubClient]:
+    """The real app under uvicorn, started and stopped around the block."""
+    app = create_app(settings)
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    client = HubClient(f"http://127.0.0.1:{port}", app)
+    try:
+        yield client
+    finally:
+        await client.http.aclose()
+        server.should_exit = True
+        await task

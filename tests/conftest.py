@@ -1,0 +1,47 @@
+"""Test fixtures: a real MongoDB-wire server and the real ASGI app served by uvicorn.
+
+A session-wide embedded SecantusDB runs in a temp dir on a free port (or the server
+named by CLUSTERHUB_TEST_MONGODB_URI); every test gets its own database and its own
+hub, reached over real HTTP and WebSocket connections.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from pymongo import MongoClient
+
+from gateway.embedded import EmbeddedServer
+from gateway.settings import Settings
+from tests.client import HubClient, running_hub
+
+
+@pytest.fixture(scope="session")
+def mongo_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    external = os.environ.get("CLUSTERHUB_TEST_MONGODB_URI")
+    if external:
+        yield external
+        return
+    server = EmbeddedServer(tmp_path_factory.mktemp("secantus"))
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def settings(mongo_uri: str, tmp_path: Path) -> Iterator[Settings]:
+    database = f"test_{uuid.uuid4().hex[:12]}"
+    yield Settings(mongodb_uri=mongo_uri, database=database, demo=False, data_dir=tmp_path / "db")
+    with MongoClient(mongo_uri, serverSelectionTimeoutMS=5000) as client:
+        client.drop_database(database)
+
+
+@pytest.fixture
+async def hub(settings: Settings) -> AsyncIterator[HubClient]:
+    async with running_hub(settings) as client:
+        yield client

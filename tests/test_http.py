@@ -1,0 +1,118 @@
+"""The HTTP surface: GraphQL over POST and GET, GraphiQL, probes, subscriptions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from gateway.embedded import EmbeddedServer
+from tests.client import running_hub
+
+OFFER_PUBLISHED = """
+subscription ($filter: OfferFilter) {
+  offerPublished(filter: $filter) { id kind title status }
+}
+"""
+
+
+async def test_graphql_answers_post_and_get(hub):
+    assert await hub.query("{ __typename }") == {"__typename": "Query"}
+    response = await hub.http.get("/graphql", params={"query": "{ __typename }"})
+    assert response.status_code == 200
+    assert response.json() == {"data": {"__typename": "Query"}}
+
+
+async def test_browser_gets_graphiql(hub):
+    response = await hub.http.get("/graphql", headers={"accept": "text/html"})
+    assert response.status_code == 200
+    assert "graphiql" in response.text.lower()
+
+
+async def test_probes(hub):
+    assert (await hub.http.get("/healthz")).json() == {"status": "ok"}
+    ready = await hub.http.get("/readyz")
+    assert ready.status_code == 200, ready.text
+
+
+async def test_readyz_fails_while_database_is_down(settings, tmp_path):
+    server = EmbeddedServer(tmp_path / "own")
+    uri = server.start()
+    try:
+        async with running_hub(settings.model_copy(update={"mongodb_uri": uri})) as hub:
+            assert (await hub.http.get("/readyz")).status_code == 200
+            server.stop()
+            down = await hub.http.get("/readyz")
+            assert down.status_code == 503
+            assert down.json()["status"] == "unavailable"
+            # the process itself is still alive
+            assert (await hub.http.get("/healthz")).status_code == 200
+    finally:
+        server.stop()
+
+
+async def test_clusters_lists_the_store(hub):
+    await hub.store.db.clusters.insert_many(
+        [
+            {
+                "_id": "alpha",
+                "name": "Alpha",
+                "kind": "ALLIANCE",
+                "region": "Nord",
+                "federal_states": ["HH"],
+                "binding_member_count": 3,
+                "member_count": 4,
+            },
+            {
+                "_id": "beta",
+                "name": "Beta",
+                "kind": "TALENT_POOL",
+                "region": "Harz",
+                "federal_states": ["NI", "ST"],
+                "binding_member_count": 1,
+                "member_count": 1,
+            },
+        ]
+    )
+    data = await hub.query(
+        "{ clusters { totalCount edges { node { name qualifiesAsNetwork memberCount } } } }"
+    )
+    assert data["clusters"]["totalCount"] == 2
+    assert [e["node"] for e in data["clusters"]["edges"]] == [
+        {"name": "Alpha", "qualifiesAsNetwork": True, "memberCount": 4},
+        {"name": "Beta", "qualifiesAsNetwork": False, "memberCount": 1},
+    ]
+
+
+@pytest.mark.parametrize("protocol", ["graphql-transport-ws", "graphql-ws"])
+async def test_subscription_round_trip(hub, protocol):
+    async with hub.subscribe(
+        OFFER_PUBLISHED, {"filter": {"kinds": ["TALENT"]}}, protocol=protocol
+    ) as subscription:
+        await hub.wait_subscribers(1)
+        now = dt.datetime.now(dt.UTC)
+        await hub.store.db.offers.insert_many(
+            [
+                {
+                    "_id": "skip-me",
+                    "kind": "STAFF",
+                    "title": "Staff",
+                    "status": "OPEN",
+                    "organisation": "acme",
+                    "version": 1,
+                    "created_at": now,
+                },
+                {
+                    "_id": "runner-up",
+                    "kind": "TALENT",
+                    "title": "Runner-up applicant",
+                    "status": "OPEN",
+                    "organisation": "acme",
+                    "version": 1,
+                    "created_at": now,
+                },
+            ]
+        )
+        data = await subscription.next()
+    assert data["offerPublished"]["title"] == "Runner-up applicant"
+    assert data["offerPublished"]["kind"] == "TALENT"
