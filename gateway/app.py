@@ -12,9 +12,13 @@ from starlette.applications import Starlette
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 
+from gateway.auth import InvalidApiKey, authenticate, bearer_token
 from gateway.database import open_store
+from gateway.demo import seed_demo_if_empty
 from gateway.events import EventStream
 from gateway.settings import Settings, get_settings
 from resolvers.context import Context
@@ -27,11 +31,40 @@ READY_TIMEOUT = 2.0
 
 
 class _GraphQL(GraphQL):
-    """Strawberry's ASGI app with the hub's per-request context."""
+    """Strawberry's ASGI app with the hub's per-request context and API-key authentication."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            request = Request(scope)
+            token = bearer_token(request.headers.get("authorization"))
+            try:
+                viewer = await authenticate(request.app.state.store, token) if token else None
+            except InvalidApiKey as error:
+                body = {
+                    "errors": [{"message": str(error), "extensions": {"code": "UNAUTHENTICATED"}}]
+                }
+                await JSONResponse(body, 401)(scope, receive, send)
+                return
+            scope.setdefault("state", {})["viewer"] = viewer
+        await super().__call__(scope, receive, send)
 
     async def get_context(self, request: HTTPConnection, response: Any = None) -> Context:
         state = request.app.state
-        return Context(request=request, store=state.store, events=state.events)
+        viewer = getattr(request.state, "viewer", None)
+        return Context(request=request, store=state.store, events=state.events, viewer=viewer)
+
+    async def on_ws_connect(self, context: Context) -> None:
+        """Authenticate a WebSocket from its `connection_init` payload."""
+        params = context.connection_params or {}
+        raw = params.get("Authorization") or params.get("authorization")
+        token = bearer_token(raw) if isinstance(raw, str) else None
+        if token is None and isinstance(params.get("apiKey"), str):
+            token = params["apiKey"]
+        if token:
+            try:
+                context.viewer = await authenticate(context.store, token)
+            except InvalidApiKey as error:
+                raise ConnectionRejectionError({"message": str(error)}) from None
 
 
 async def healthz(request: Request) -> Response:
@@ -56,6 +89,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with open_store(settings) as store:
+            if settings.demo:
+                await seed_demo_if_empty(store)
             events = EventStream(store, LIVE_COLLECTIONS)
             await events.start()
             app.state.store, app.state.events = store, events

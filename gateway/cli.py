@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from gateway.settings import Settings
+from schemas.access import ApiKeySpec, Role
+
+if TYPE_CHECKING:
+    from gateway.store import Store
+
+T = TypeVar("T")
 
 app = typer.Typer(
     help="ClusterHub: one GraphQL API that matches offers and needs across cluster networks.\n\n"
@@ -59,6 +68,122 @@ def serve(
         log_level=settings.log_level,
         timeout_graceful_shutdown=5,
     )
+
+
+@app.command()
+def seed(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Seed files, or directories searched for *.json (e.g. seeds/)."),
+    ] = None,
+    synthetic: Annotated[
+        int | None,
+        typer.Option(help="Generate about N synthetic offers and needs (fixed random seed)."),
+    ] = None,
+    strict: Annotated[bool, typer.Option(help="Write nothing if any record is rejected.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Import clusters, organisations, offers, needs and skills; idempotent.
+
+    Uses the embedded store of a hub running on the same data directory, or starts
+    one for this run. Exits with status 1 when any record was rejected.
+    """
+    if not paths and not synthetic:
+        raise typer.BadParameter("give seed PATHS, --synthetic N, or both")
+    exit_code = asyncio.run(_seed(paths or [], synthetic, strict, _settings(data_dir=data_dir)))
+    raise typer.Exit(exit_code)
+
+
+async def _seed(paths: list[Path], synthetic: int | None, strict: bool, settings: Settings) -> int:
+    from rich.console import Console
+
+    from gateway.database import open_store
+    from gateway.demo import seed_dir
+    from gateway.reporting import import_progress, print_report
+    from gateway.seeding import Importer, read_paths
+    from gateway.synthetic import generate
+
+    err = Console(stderr=True)
+    batch = read_paths(paths)
+    if synthetic:
+        with err.status(f"generating {synthetic} synthetic offers and needs"):
+            extra = generate(synthetic, seed_dir())
+        for collection, records in extra.records.items():
+            batch.records[collection].extend(records)
+    started = time.perf_counter()
+    async with open_store(settings, share=True) as store:
+        with import_progress(err) as progress:
+            report = await Importer(store, progress).run(batch, strict=strict)
+    print_report(Console(), report)
+    err.print(f"{batch.count()} records in {time.perf_counter() - started:.1f} s")
+    return 0 if report.ok else 1
+
+
+keys = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
+app.add_typer(keys, name="keys")
+
+
+def _run_with_store(settings: Settings, work: Callable[[Store], Awaitable[T]]) -> T:
+    async def run() -> T:
+        from gateway.database import open_store
+
+        async with open_store(settings, share=True) as store:
+            return await work(store)
+
+    return asyncio.run(run())
+
+
+@keys.command("create")
+def keys_create(
+    role: Annotated[Role, typer.Option(help="HUB_ADMIN, CLUSTER_ADMIN, MEMBER or VIEWER.")],
+    cluster: Annotated[
+        str | None, typer.Option(help="Cluster id (CLUSTER_ADMIN and VIEWER).")
+    ] = None,
+    organisation: Annotated[str | None, typer.Option(help="Organisation id (MEMBER).")] = None,
+    label: Annotated[str | None, typer.Option(help="A note on who holds the key.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Create a key and print it, alone, on standard output: it is shown only this once."""
+    from pydantic import ValidationError
+
+    from gateway.auth import UnknownScope, create_key
+
+    try:
+        spec = ApiKeySpec(role=role, cluster=cluster, organisation=organisation, label=label)
+    except ValidationError as error:
+        raise typer.BadParameter(error.errors()[0]["msg"].removeprefix("Value error, ")) from None
+    try:
+        key, record = _run_with_store(_settings(data_dir=data_dir), lambda s: create_key(s, spec))
+    except UnknownScope as error:
+        raise typer.BadParameter(str(error)) from None
+    typer.echo(key)
+    typer.echo(f"key id {record['_id']} ({role})", err=True)
+
+
+@keys.command("list")
+def keys_list(data_dir: DataDir = None) -> None:
+    """List keys (ids, roles, scopes; never the keys themselves)."""
+    from gateway.auth import list_keys
+
+    for record in _run_with_store(_settings(data_dir=data_dir), list_keys):
+        scope = record.get("cluster") or record.get("organisation") or "-"
+        state = "revoked" if record.get("revoked_at") else "active"
+        label = record.get("label") or ""
+        typer.echo(f"{record['_id']}  {record['role']:<13} {scope:<40} {state}  {label}")
+
+
+@keys.command("revoke")
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key id `keys list` shows.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Revoke a key; requests with it fail from now on."""
+    from gateway.auth import revoke_key
+
+    if not _run_with_store(_settings(data_dir=data_dir), lambda s: revoke_key(s, key_id)):
+        typer.echo(f"no active key {key_id!r}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"revoked {key_id}", err=True)
 
 
 @app.command("export-schema")

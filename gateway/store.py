@@ -9,24 +9,36 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
-from pymongo import ASCENDING, IndexModel, WriteConcern
+from pymongo import ASCENDING, IndexModel, UpdateOne, WriteConcern
 from pymongo.errors import PyMongoError
+
+from schemas.common import utcnow
 
 MAX_PAGE = 100
 """Largest page a connection may ask for; bigger requests are an error, not a silent cut."""
+
+BULK_CHUNK = 1000
+"""Documents per bulk write: large enough to amortise round trips, small enough to stream."""
 
 INDEXES: dict[str, list[IndexModel]] = {
     "clusters": [
         IndexModel([("kind", ASCENDING), ("_id", ASCENDING)]),
         IndexModel([("federal_states", ASCENDING), ("_id", ASCENDING)]),
         IndexModel([("fields_of_action", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel([("terms", ASCENDING)]),
     ],
+    "organisations": [
+        IndexModel([("clusters", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel([("terms", ASCENDING)]),
+    ],
+    "skills": [IndexModel([("terms", ASCENDING)])],
+    "api_keys": [IndexModel([("hash", ASCENDING)], unique=True)],
 }
 
 
@@ -46,6 +58,13 @@ def decode_cursor(cursor: str) -> str:
     if not raw.startswith("k:"):
         raise PageError("after: not a cursor this API issued")
     return raw[2:]
+
+
+@dataclass(frozen=True)
+class WriteCounts:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
 
 
 @dataclass(frozen=True)
@@ -133,3 +152,122 @@ class Store:
             pipeline, full_document="updateLookup", resume_after=resume_after
         ) as stream:
             yield stream
+
+    async def find_one(self, collection: str, query: Mapping[str, Any]) -> dict[str, Any] | None:
+        return await self.db[collection].find_one(dict(query))
+
+    async def find(
+        self,
+        collection: str,
+        query: Mapping[str, Any],
+        *,
+        projection: Mapping[str, Any] | None = None,
+        sort: str = "_id",
+        limit: int = MAX_PAGE,
+    ) -> list[dict[str, Any]]:
+        cursor = self.db[collection].find(dict(query), projection).sort(sort, ASCENDING)
+        return await cursor.limit(limit).to_list(None)
+
+    async def insert(self, collection: str, document: Mapping[str, Any]) -> None:
+        await self.db[collection].insert_one(dict(document))
+
+    async def update_one(
+        self, collection: str, query: Mapping[str, Any], update: Mapping[str, Any]
+    ) -> bool:
+        """Apply `update` to the first document matching `query`; whether one changed."""
+        result = await self.db[collection].update_one(dict(query), dict(update))
+        return result.modified_count == 1
+
+    async def find_by_ids(self, collection: str, ids: Iterable[str]) -> list[dict[str, Any]]:
+        ids = list(ids)
+        if not ids:
+            return []
+        return await self.db[collection].find({"_id": {"$in": ids}}).to_list(None)
+
+    async def existing_ids(self, collection: str, ids: Iterable[str]) -> set[str]:
+        ids = list(ids)
+        if not ids:
+            return set()
+        cursor = self.db[collection].find({"_id": {"$in": ids}}, {"_id": 1})
+        return {d["_id"] async for d in cursor}
+
+    async def all_skills(self) -> list[dict[str, Any]]:
+        """The whole taxonomy: a few hundred entries, loaded once per import or process."""
+        return await self.db.skills.find({}).to_list(None)
+
+    async def upsert_documents(
+        self, collection: str, docs: Sequence[dict[str, Any]]
+    ) -> AsyncIterator[WriteCounts]:
+        """Insert new documents, update changed ones (version + 1), skip unchanged ones.
+
+        "Changed" compares `content_hash`. Yields counts per bulk write. Each write
+        is conditional on the hash it replaces, so a concurrent writer is never
+        overwritten blindly, and a re-run after a crash picks up where it stopped.
+        """
+        coll = self.db[collection]
+        for start in range(0, len(docs), BULK_CHUNK):
+            chunk = docs[start : start + BULK_CHUNK]
+            cursor = coll.find({"_id": {"$in": [d["_id"] for d in chunk]}}, {"content_hash": 1})
+            existing = {d["_id"]: d.get("content_hash") async for d in cursor}
+            now = utcnow()
+            operations = []
+            inserted = updated = 0
+            for doc in chunk:
+                fields = {k: v for k, v in doc.items() if k != "_id"}
+                if doc["_id"] not in existing:
+                    inserted += 1
+                    operations.append(
+                        UpdateOne(
+                            {"_id": doc["_id"]},
+                            {
+                                "$set": fields | {"updated_at": now},
+                                "$setOnInsert": {"created_at": now, "version": 1},
+                            },
+                            upsert=True,
+                        )
+                    )
+                elif existing[doc["_id"]] != doc["content_hash"]:
+                    updated += 1
+                    operations.append(
+                        UpdateOne(
+                            {"_id": doc["_id"], "content_hash": existing[doc["_id"]]},
+                            {"$set": fields | {"updated_at": now}, "$inc": {"version": 1}},
+                        )
+                    )
+            if operations:
+                await coll.bulk_write(operations, ordered=False)
+            yield WriteCounts(inserted, updated, len(chunk) - inserted - updated)
+
+    async def refresh_cluster_counts(self, cluster_ids: Iterable[str]) -> None:
+        """Recompute the derived member counts of `cluster_ids` from their organisations."""
+        ids = list(cluster_ids)
+        if not ids:
+            return
+        pipeline = [
+            {"$match": {"clusters": {"$in": ids}}},
+            {"$unwind": "$memberships"},
+            {"$match": {"memberships.cluster": {"$in": ids}}},
+            {
+                "$group": {
+                    "_id": "$memberships.cluster",
+                    "members": {"$sum": 1},
+                    "binding": {"$sum": {"$cond": ["$memberships.binding", 1, 0]}},
+                }
+            },
+        ]
+        counts = {d["_id"]: d async for d in self.db.organisations.aggregate(pipeline)}
+        await self.db.clusters.bulk_write(
+            [
+                UpdateOne(
+                    {"_id": cid},
+                    {
+                        "$set": {
+                            "member_count": counts.get(cid, {}).get("members", 0),
+                            "binding_member_count": counts.get(cid, {}).get("binding", 0),
+                        }
+                    },
+                )
+                for cid in ids
+            ],
+            ordered=False,
+        )

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from starlette.requests import HTTPConnection
 from strawberry.types import Info as _Info
 
+from gateway.auth import Principal
 from gateway.events import EventStream
 from gateway.store import Store
 from resolvers.loaders import Loaders
-from schemas.graphql.viewer import Viewer
 
 
 @dataclass
@@ -18,7 +19,10 @@ class Context:
     request: HTTPConnection
     store: Store
     events: EventStream
-    viewer: Viewer | None = None
+    viewer: Principal | None = None
+    """The authenticated caller; None for anonymous callers."""
+    connection_params: dict[str, Any] | None = None
+    """The WebSocket `connection_init` payload (set by Strawberry)."""
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

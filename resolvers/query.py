@@ -36,4 +36,12 @@ class Query:
 
     @strawberry.field(description="Who the caller is; null for anonymous callers.")
     def viewer(self, info: Info) -> Viewer | None:
-        return info.context.viewer
+        principal = info.context.viewer
+        if principal is None:
+            return None
+        return Viewer(
+            role=principal.role,
+            cluster_id=principal.cluster,
+            organisation_id=principal.organisation,
+            cluster_ids=list(principal.clusters),
+        )

@@ -5,10 +5,11 @@ from __future__ import annotations
 import strawberry
 from graphql import GraphQLObjectType, GraphQLSchema, print_schema
 
+from resolvers.mutation import Mutation
 from resolvers.query import Query
 from resolvers.subscription import Subscription
 
-schema = strawberry.federation.Schema(query=Query, subscription=Subscription)
+schema = strawberry.federation.Schema(query=Query, mutation=Mutation, subscription=Subscription)
 
 _FEDERATION_FIELDS = {"_entities", "_service"}
 

@@ -30,3 +30,31 @@ class TaxonomyFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     skills: Annotated[list[dict[str, Any]], Field(max_length=MAX_RECORDS)]
+
+
+def cluster_file_json_schema() -> dict[str, Any]:
+    """JSON Schema of a cluster seed file, generated from the record models."""
+    from pydantic import create_model
+
+    from schemas.cluster import Cluster
+    from schemas.listing import Need, Offer
+    from schemas.organisation import Organisation
+
+    model = create_model(
+        "ClusterFile",
+        __doc__="One cluster with the organisations, offers and needs it brings.",
+        cluster=(Cluster, ...),
+        organisations=(list[Organisation], []),
+        offers=(list[Offer], []),
+        needs=(list[Need], []),
+    )
+    return model.model_json_schema(by_alias=True)
+
+
+def taxonomy_file_json_schema() -> dict[str, Any]:
+    """JSON Schema of the skills taxonomy file."""
+    from pydantic import create_model
+
+    from schemas.skill import Skill
+
+    return create_model("TaxonomyFile", skills=(list[Skill], ...)).model_json_schema(by_alias=True)

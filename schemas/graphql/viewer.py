@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import enum
-
 import strawberry
 
+from schemas.access import Role
 
-@strawberry.enum
-class Role(enum.StrEnum):
-    HUB_ADMIN = "HUB_ADMIN"
-    CLUSTER_ADMIN = "CLUSTER_ADMIN"
-    MEMBER = "MEMBER"
-    VIEWER = "VIEWER"
+strawberry.enum(Role)
 
 
 @strawberry.type
@@ -20,3 +14,6 @@ class Viewer:
     role: Role
     cluster_id: str | None = None
     organisation_id: str | None = None
+    cluster_ids: list[str] = strawberry.field(
+        default_factory=list, description="The clusters whose view the caller shares."
+    )

@@ -1,0 +1,346 @@
+"""Bulk import of clusters, organisations, offers, needs and skills.
+
+One implementation serves `clusterhub seed` and the `importClusters` mutation.
+Records are validated one by one, so a broken record is reported (source, record,
+field, reason) and the valid ones still land, unless the import is strict. Writes
+are idempotent through natural keys: an unchanged record is not written, a changed
+one is updated in place with its version bumped. Every write is a single-document
+upsert inside a bulk write, so an import killed midway leaves each document either
+old or new, and running it again converges to the same state.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from gateway.documents import (
+    cluster_document,
+    listing_document,
+    organisation_document,
+    skill_document,
+)
+from gateway.store import Store
+from gateway.taxonomy import Taxonomy, UnknownSkill
+from schemas.cluster import Cluster
+from schemas.listing import Need, Offer
+from schemas.organisation import Organisation
+from schemas.seedfile import ClusterFile, TaxonomyFile
+from schemas.skill import Skill
+
+COLLECTIONS = ("skills", "clusters", "organisations", "offers", "needs")
+
+ProgressCallback = Callable[[str, int, int], None]
+"""Called with a collection, the number of its records just written, and its total."""
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A record that was not imported, and why."""
+
+    source: str
+    record: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.source}: {self.record}"
+        return (
+            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        )
+
+
+@dataclass
+class CollectionSummary:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+
+
+@dataclass
+class ImportReport:
+    summaries: dict[str, CollectionSummary] = field(
+        default_factory=lambda: {c: CollectionSummary() for c in COLLECTIONS}
+    )
+    rejections: list[Rejection] = field(default_factory=list)
+    written: bool = True
+    """False when a strict import refused to write anything."""
+
+    @property
+    def ok(self) -> bool:
+        return not self.rejections
+
+
+@dataclass(frozen=True)
+class Record:
+    """A raw record and where it came from, before validation."""
+
+    source: str
+    pointer: str
+    data: Any
+
+    @property
+    def label(self) -> str:
+        key = self.data.get("id") if isinstance(self.data, dict) else None
+        return f"{self.pointer} ({key})" if isinstance(key, str) else self.pointer
+
+
+@dataclass
+class Batch:
+    """Everything one import brings, grouped by collection."""
+
+    records: dict[str, list[Record]] = field(default_factory=lambda: {c: [] for c in COLLECTIONS})
+    rejections: list[Rejection] = field(default_factory=list)
+    """Files or inputs that could not even be split into records."""
+
+    def add_cluster_file(self, source: str, data: Any) -> None:
+        try:
+            parsed = ClusterFile.model_validate(data)
+        except ValidationError as error:
+            self.rejections.extend(_rejections(source, "file", error))
+            return
+        self.records["clusters"].append(Record(source, "cluster", parsed.cluster))
+        for name in ("organisations", "offers", "needs"):
+            self.add_records(name, source, getattr(parsed, name))
+
+    def add_taxonomy(self, source: str, data: Any) -> None:
+        try:
+            parsed = TaxonomyFile.model_validate(data)
+        except ValidationError as error:
+            self.rejections.extend(_rejections(source, "file", error))
+            return
+        self.add_records("skills", source, parsed.skills)
+
+    def add_records(self, collection: str, source: str, items: Iterable[Any]) -> None:
+        self.records[collection].extend(
+            Record(source, f"{collection}[{i}]", item) for i, item in enumerate(items)
+        )
+
+    def add(self, source: str, data: Any) -> None:
+        """A taxonomy (has `skills`) or a cluster file (has `cluster`)."""
+        if isinstance(data, dict) and "skills" in data and "cluster" not in data:
+            self.add_taxonomy(source, data)
+        else:
+            self.add_cluster_file(source, data)
+
+    def count(self) -> int:
+        return sum(len(r) for r in self.records.values())
+
+
+def _json_files(paths: Iterable[Path]) -> Iterator[Path]:
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(path.rglob("*.json"))
+        else:
+            yield path
+
+
+def read_paths(paths: Iterable[Path]) -> Batch:
+    """Seed files and directories of them (searched recursively for `*.json`)."""
+    batch = Batch()
+    for path in _json_files(paths):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as error:
+            batch.rejections.append(Rejection(str(path), "file", "", f"cannot read: {error}"))
+            continue
+        except json.JSONDecodeError as error:
+            batch.rejections.append(
+                Rejection(str(path), "file", "", f"not JSON: {error.msg} at line {error.lineno}")
+            )
+            continue
+        batch.add(str(path), data)
+    return batch
+
+
+def _field_path(loc: tuple[Any, ...], data: Any) -> str:
+    parts = list(loc)
+    # a discriminated union reports the tag first: drop it, it is not a field
+    if parts and isinstance(data, dict) and parts[0] == data.get("kind"):
+        parts = parts[1:]
+    path = ""
+    for part in parts:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
+def _rejections(
+    source: str, record: str, error: ValidationError, data: Any = None
+) -> list[Rejection]:
+    return [
+        Rejection(
+            source,
+            record,
+            _field_path(e["loc"], data) or ("kind" if e["type"].startswith("union_tag") else ""),
+            e["msg"].removeprefix("Value error, "),
+        )
+        for e in error.errors(include_url=False)
+    ]
+
+
+_OFFER = TypeAdapter(Offer)
+_NEED = TypeAdapter(Need)
+
+
+class Importer:
+    """Validates a batch against itself and the store, then writes it in bulk."""
+
+    def __init__(self, store: Store, progress: ProgressCallback | None = None) -> None:
+        self.store = store
+        self.progress = progress
+        self.report = ImportReport()
+
+    def _reject(self, collection: str, record: Record, field_: str, message: str) -> None:
+        self.report.rejections.append(Rejection(record.source, record.label, field_, message))
+        self.report.summaries[collection].rejected += 1
+
+    def _validate(self, collection: str, record: Record, parse: Callable[[Any], Any]) -> Any:
+        try:
+            return parse(record.data)
+        except ValidationError as error:
+            for rejection in _rejections(record.source, record.label, error, record.data):
+                self.report.rejections.append(rejection)
+            self.report.summaries[collection].rejected += 1
+            return None
+
+    def _unique(
+        self, collection: str, records: list[tuple[Record, Any]]
+    ) -> list[tuple[Record, Any]]:
+        seen: dict[str, Record] = {}
+        kept = []
+        for record, model in records:
+            if model.id in seen:
+                self._reject(
+                    collection,
+                    record,
+                    "id",
+                    f"duplicate of {seen[model.id].label} in {seen[model.id].source}",
+                )
+                continue
+            seen[model.id] = record
+            kept.append((record, model))
+        return kept
+
+    async def run(self, batch: Batch, *, strict: bool = False) -> ImportReport:
+        self.report.rejections.extend(batch.rejections)
+        docs: dict[str, list[dict[str, Any]]] = {}
+
+        skills = self._parse(batch, "skills", Skill.model_validate)
+        taxonomy = Taxonomy(await self.store.all_skills())
+        for _, skill in skills:
+            taxonomy.add(skill_document(skill))
+        docs["skills"] = []
+        for record, skill in skills:
+            missing = [r for r in skill.related if r not in taxonomy]
+            if missing:
+                self._reject("skills", record, "related", f"unknown skill ids {missing}")
+            else:
+                docs["skills"].append(skill_document(skill))
+
+        clusters = self._parse(batch, "clusters", Cluster.model_validate)
+        known_clusters = {c.id for _, c in clusters} | await self.store.existing_ids(
+            "clusters",
+            {p for _, c in clusters for p in c.sharing.partners}
+            | {c for r in batch.records["organisations"] for c in _membership_clusters(r)},
+        )
+        docs["clusters"] = []
+        for record, cluster in clusters:
+            missing = [p for p in cluster.sharing.partners if p not in known_clusters]
+            if missing:
+                self._reject("clusters", record, "sharing.partners", f"unknown clusters {missing}")
+                known_clusters.discard(cluster.id)
+            else:
+                docs["clusters"].append(cluster_document(cluster))
+
+        organisations = self._parse(batch, "organisations", Organisation.model_validate)
+        docs["organisations"] = []
+        for record, organisation in organisations:
+            missing = [c for c in organisation.cluster_ids if c not in known_clusters]
+            if missing:
+                self._reject("organisations", record, "memberships", f"unknown clusters {missing}")
+            else:
+                docs["organisations"].append(organisation_document(organisation))
+
+        org_docs = {d["_id"]: d for d in docs["organisations"]}
+        referenced = {
+            r.data.get("organisation")
+            for name in ("offers", "needs")
+            for r in batch.records[name]
+            if isinstance(r.data, dict) and isinstance(r.data.get("organisation"), str)
+        }
+        for doc in await self.store.find_by_ids("organisations", referenced - set(org_docs)):
+            org_docs[doc["_id"]] = doc
+        for name, parse in (("offers", _OFFER.validate_python), ("needs", _NEED.validate_python)):
+            docs[name] = []
+            for record, listing in self._parse(batch, name, parse):
+                organisation = org_docs.get(listing.organisation)
+                if organisation is None:
+                    self._reject(
+                        name,
+                        record,
+                        "organisation",
+                        f"unknown organisation {listing.organisation!r}",
+                    )
+                    continue
+                try:
+                    docs[name].append(listing_document(listing, organisation, taxonomy))
+                except UnknownSkill as error:
+                    self._reject(name, record, _skill_field(record.data, error.text), str(error))
+
+        if strict and self.report.rejections:
+            self.report.written = False
+            return self.report
+        for collection in COLLECTIONS:
+            await self._write(collection, docs[collection])
+        await self.store.refresh_cluster_counts(
+            {d["_id"] for d in docs["clusters"]}
+            | {c for d in docs["organisations"] for c in d["clusters"]}
+        )
+        return self.report
+
+    def _parse(
+        self, batch: Batch, collection: str, parse: Callable[[Any], BaseModel]
+    ) -> list[tuple[Record, Any]]:
+        parsed = []
+        for record in batch.records[collection]:
+            model = self._validate(collection, record, parse)
+            if model is not None:
+                parsed.append((record, model))
+        return self._unique(collection, parsed)
+
+    async def _write(self, collection: str, docs: list[dict[str, Any]]) -> None:
+        summary = self.report.summaries[collection]
+        async for written in self.store.upsert_documents(collection, docs):
+            summary.inserted += written.inserted
+            summary.updated += written.updated
+            summary.unchanged += written.unchanged
+            if self.progress:
+                done = written.inserted + written.updated + written.unchanged
+                self.progress(collection, done, len(docs))
+
+
+def _membership_clusters(record: Record) -> list[str]:
+    """Cluster ids a raw organisation record names, for one batched existence check."""
+    memberships = record.data.get("memberships") if isinstance(record.data, dict) else None
+    if not isinstance(memberships, list):
+        return []
+    return [
+        m["cluster"]
+        for m in memberships
+        if isinstance(m, dict) and isinstance(m.get("cluster"), str)
+    ]
+
+
+def _skill_field(data: Any, text: str) -> str:
+    """The field path of the skill text an offer or need names."""
+    for name in ("skills", "requiredSkills", "optionalSkills", "capabilities"):
+        values = data.get(name) if isinstance(data, dict) else None
+        if isinstance(values, list) and text in values:
+            return f"{name}[{values.index(text)}]"
+    return "skills"
