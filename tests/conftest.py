@@ -15,8 +15,12 @@ from pathlib import Path
 import pytest
 from pymongo import MongoClient
 
+from gateway.database import open_store
+from gateway.demo import seed_dir
 from gateway.embedded import EmbeddedServer
+from gateway.seeding import Importer, read_paths
 from gateway.settings import Settings
+from gateway.store import Store
 from tests.client import HubClient, running_hub
 
 
@@ -45,3 +49,17 @@ def settings(mongo_uri: str, tmp_path: Path) -> Iterator[Settings]:
 async def hub(settings: Settings) -> AsyncIterator[HubClient]:
     async with running_hub(settings) as client:
         yield client
+
+
+@pytest.fixture
+async def store(settings: Settings) -> AsyncIterator[Store]:
+    async with open_store(settings) as store:
+        yield store
+
+
+@pytest.fixture
+async def taxonomy_store(store: Store) -> Store:
+    """A store holding the demo skills taxonomy and nothing else."""
+    report = await Importer(store).run(read_paths([seed_dir() / "taxonomy.json"]))
+    assert report.ok, report.rejections
+    return store

@@ -1,0 +1,68 @@
+"""Small valid records in the seed file format, for tests to copy and break."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+CLUSTER = {
+    "id": "test-cluster",
+    "name": "Testnetzwerk Nord",
+    "kind": "REGIONAL_NETWORK",
+    "region": "Hamburg",
+    "federalStates": ["HH"],
+    "fieldsOfAction": ["STAFF_PARTNERSHIP"],
+    "sharing": {"policy": "HUB"},
+}
+
+ORGANISATIONS = [
+    {
+        "id": f"test-org-{i}",
+        "name": f"Testbetrieb {i} GmbH",
+        "kind": "COMPANY",
+        "sector": "Logistik",
+        "size": "MEDIUM",
+        "location": {
+            "postcode": "21129",
+            "city": "Hamburg",
+            "state": "HH",
+            "lat": 53.54,
+            "lon": 9.86,
+        },
+        "memberships": [{"cluster": "test-cluster", "binding": True}],
+    }
+    for i in range(3)
+]
+
+OFFER = {
+    "id": "test-offer-1",
+    "organisation": "test-org-0",
+    "kind": "STAFF",
+    "title": "Zwei Schweißer in Kurzarbeit",
+    "skills": ["welding", "Staplerschein"],
+    "headcount": 2,
+    "period": {"start": "2026-12-01", "end": "2027-03-31"},
+    "radiusKm": 50,
+}
+
+NEED = {
+    "id": "test-need-1",
+    "organisation": "test-org-1",
+    "kind": "STAFF",
+    "title": "Lagerhelfer gesucht",
+    "requiredSkills": ["logistics-warehousing"],
+    "headcount": 3,
+    "period": {"start": "2027-01-01", "end": "2027-02-28"},
+}
+
+
+def cluster_file(**changes: Any) -> dict[str, Any]:
+    """A valid cluster file (deep copy); keyword arguments replace whole sections."""
+    data = {
+        "cluster": copy.deepcopy(CLUSTER),
+        "organisations": copy.deepcopy(ORGANISATIONS),
+        "offers": [copy.deepcopy(OFFER)],
+        "needs": [copy.deepcopy(NEED)],
+    }
+    data.update(copy.deepcopy(changes))
+    return data
