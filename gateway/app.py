@@ -21,6 +21,7 @@ from gateway.database import open_store
 from gateway.demo import seed_demo_if_empty
 from gateway.events import EventStream
 from gateway.settings import Settings, get_settings
+from gateway.taxonomy import TaxonomyCache
 from resolvers.context import Context
 from resolvers.schema import schema
 
@@ -50,8 +51,13 @@ class _GraphQL(GraphQL):
 
     async def get_context(self, request: HTTPConnection, response: Any = None) -> Context:
         state = request.app.state
-        viewer = getattr(request.state, "viewer", None)
-        return Context(request=request, store=state.store, events=state.events, viewer=viewer)
+        return Context(
+            request=request,
+            store=state.store,
+            events=state.events,
+            taxonomy=state.taxonomy,
+            viewer=getattr(request.state, "viewer", None),
+        )
 
     async def on_ws_connect(self, context: Context) -> None:
         """Authenticate a WebSocket from its `connection_init` payload."""
@@ -94,6 +100,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             events = EventStream(store, LIVE_COLLECTIONS)
             await events.start()
             app.state.store, app.state.events = store, events
+            app.state.taxonomy = TaxonomyCache(store.all_skills)
             try:
                 yield
             finally:

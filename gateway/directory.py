@@ -48,3 +48,19 @@ def cluster_query(
     if qualifies_as_network is not None:
         query["binding_member_count"] = {"$gte": 3} if qualifies_as_network else {"$lt": 3}
     return query
+
+
+def organisation_query(
+    *,
+    search: str | None = None,
+    cluster_ids: Iterable[str] | None = None,
+    kinds: Iterable[str] | None = None,
+) -> dict[str, Any]:
+    query: dict[str, Any] = {}
+    if search:
+        query.update(search_query(search))
+    if cluster_ids:
+        query["clusters"] = {"$in": [str(c) for c in cluster_ids]}
+    if kinds:
+        query["kind"] = {"$in": [str(k) for k in kinds]}
+    return query

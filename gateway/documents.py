@@ -84,6 +84,13 @@ def organisation_document(organisation: Organisation) -> dict[str, Any]:
     return _finish(doc)
 
 
+def _point(location: Location) -> dict[str, Any] | None:
+    """GeoJSON point for the exact `$geoWithin` check behind the `cell` prefilter."""
+    if location.lat is None or location.lon is None:
+        return None
+    return {"type": "Point", "coordinates": [location.lon, location.lat]}
+
+
 def _cell(location: Location | None) -> str | None:
     if location is None or location.lat is None or location.lon is None:
         return None
@@ -108,6 +115,7 @@ def listing_document(
     location = listing.location or Location.model_validate(organisation["location"])  # type: ignore[attr-defined]
     doc["location"] = location_document(location)
     doc["cell"] = _cell(location)
+    doc["geo"] = _point(location)
     doc["period"] = period_document(listing.period)  # type: ignore[attr-defined]
     doc["clusters"] = list(organisation.get("clusters", []))
     doc["skill_set"] = _skill_set(doc)
@@ -121,3 +129,12 @@ def _skill_set(doc: dict[str, Any]) -> list[str]:
     for name in _SKILL_FIELDS:
         found.update(dict.fromkeys(doc.get(name, [])))
     return list(found)
+
+
+def listing_record(doc: dict[str, Any], model: type[BaseModel]) -> dict[str, Any]:
+    """A stored offer or need as input for `model` again: its own fields, nothing derived."""
+    record = {k: v for k, v in doc.items() if k in model.model_fields}
+    record["id"] = doc["_id"]
+    start, end = period_from_document(doc["period"])
+    record["period"] = {"start": start, "end": end}
+    return record

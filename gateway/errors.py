@@ -17,3 +17,26 @@ class DataDirInUse(EmbeddedStoreError):
 
 class StoreUnavailable(ClusterHubError):
     """The database does not answer."""
+
+
+class NotFound(ClusterHubError):
+    """No such object, or none the caller may see (the two are not told apart)."""
+
+
+class InputError(ClusterHubError):
+    """Input that cannot be accepted; `problems` name each field and what is wrong."""
+
+    def __init__(self, problems: list[tuple[str, str, str]]) -> None:
+        super().__init__("; ".join(f"{f}: {m}" for f, m, _ in problems))
+        self.problems = problems
+        """(field path, message, code) for each problem."""
+
+
+class VersionConflict(ClusterHubError):
+    """The object changed since the caller read it."""
+
+    def __init__(self, current_version: int) -> None:
+        super().__init__(
+            f"changed concurrently: now at version {current_version}; read it again and retry"
+        )
+        self.current_version = current_version

@@ -298,6 +298,7 @@ class Importer:
             return self.report
         for collection in COLLECTIONS:
             await self._write(collection, docs[collection])
+        await self.store.remember_places(d["location"] for d in docs["organisations"])
         await self.store.refresh_cluster_counts(
             {d["_id"] for d in docs["clusters"]}
             | {c for d in docs["organisations"] for c in d["clusters"]}

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
-from pymongo import ASCENDING, IndexModel, UpdateOne, WriteConcern
+from pymongo import ASCENDING, IndexModel, ReturnDocument, UpdateOne, WriteConcern
 from pymongo.errors import PyMongoError
 
 from schemas.common import utcnow
@@ -178,6 +178,27 @@ class Store:
         result = await self.db[collection].update_one(dict(query), dict(update))
         return result.modified_count == 1
 
+    async def insert_versioned(self, collection: str, doc: dict[str, Any]) -> dict[str, Any]:
+        """Insert a new document at version 1 with its timestamps; returns what was stored."""
+        now = utcnow()
+        stored = {**doc, "version": 1, "created_at": now, "updated_at": now}
+        await self.db[collection].insert_one(stored)
+        return stored
+
+    async def update_versioned(
+        self, collection: str, doc: dict[str, Any], expected_version: int
+    ) -> dict[str, Any] | None:
+        """Set `doc`'s fields if the stored version is still `expected_version`; bumps it.
+
+        Returns the updated document, or None when the version had moved on.
+        """
+        fields = {k: v for k, v in doc.items() if k not in ("_id", "version", "created_at")}
+        return await self.db[collection].find_one_and_update(
+            {"_id": doc["_id"], "version": expected_version},
+            {"$set": fields | {"updated_at": utcnow()}, "$inc": {"version": 1}},
+            return_document=ReturnDocument.AFTER,
+        )
+
     async def find_by_ids(self, collection: str, ids: Iterable[str]) -> list[dict[str, Any]]:
         ids = list(ids)
         if not ids:
@@ -237,6 +258,26 @@ class Store:
             if operations:
                 await coll.bulk_write(operations, ordered=False)
             yield WriteCounts(inserted, updated, len(chunk) - inserted - updated)
+
+    async def remember_places(self, locations: Iterable[Mapping[str, Any]]) -> None:
+        """Record postcode coordinates, so distance filters can start from a postcode."""
+        places = {
+            loc["postcode"]: loc
+            for loc in locations
+            if loc.get("postcode") and loc.get("lat") is not None
+        }
+        if places:
+            await self.db.places.bulk_write(
+                [
+                    UpdateOne(
+                        {"_id": code},
+                        {"$setOnInsert": {k: loc.get(k) for k in ("city", "state", "lat", "lon")}},
+                        upsert=True,
+                    )
+                    for code, loc in places.items()
+                ],
+                ordered=False,
+            )
 
     async def refresh_cluster_counts(self, cluster_ids: Iterable[str]) -> None:
         """Recompute the derived member counts of `cluster_ids` from their organisations."""

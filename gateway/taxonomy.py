@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+import time
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 
@@ -68,3 +69,22 @@ class Taxonomy:
                 hits[skill_id] = min(rank, hits.get(skill_id, rank))
         ordered = sorted(hits, key=lambda s: (hits[s], self.skills[s]["en"].casefold()))
         return [self.skills[s] for s in ordered[:limit]]
+
+
+class TaxonomyCache:
+    """The taxonomy of one hub process, reloaded after `ttl` seconds or an import."""
+
+    def __init__(self, load: Callable[[], Awaitable[list[dict[str, Any]]]], ttl: float = 60):
+        self._load = load
+        self._ttl = ttl
+        self._taxonomy: Taxonomy | None = None
+        self._loaded_at = 0.0
+
+    async def get(self) -> Taxonomy:
+        if self._taxonomy is None or time.monotonic() - self._loaded_at > self._ttl:
+            self._taxonomy = Taxonomy(await self._load())
+            self._loaded_at = time.monotonic()
+        return self._taxonomy
+
+    def invalidate(self) -> None:
+        self._taxonomy = None

@@ -11,6 +11,7 @@ from strawberry.types import Info as _Info
 from gateway.auth import Principal
 from gateway.events import EventStream
 from gateway.store import Store
+from gateway.taxonomy import TaxonomyCache
 from resolvers.loaders import Loaders
 
 
@@ -19,14 +20,23 @@ class Context:
     request: HTTPConnection
     store: Store
     events: EventStream
+    taxonomy: TaxonomyCache
     viewer: Principal | None = None
     """The authenticated caller; None for anonymous callers."""
     connection_params: dict[str, Any] | None = None
     """The WebSocket `connection_init` payload (set by Strawberry)."""
-    loaders: Loaders = field(init=False)
+    _loaders: Loaders | None = field(default=None, init=False)
 
-    def __post_init__(self) -> None:
-        self.loaders = Loaders(self.store)
+    @property
+    def loaders(self) -> Loaders:
+        """Created on first use, after a WebSocket's `connection_init` set the viewer."""
+        if self._loaders is None:
+            self._loaders = Loaders(self.store, self.viewer)
+        return self._loaders
+
+    def fresh_loaders(self) -> None:
+        """Forget cached loads: a subscription calls this before each event."""
+        self._loaders = None
 
 
 Info = _Info[Context, None]

@@ -1,4 +1,4 @@
-"""Turning Strawberry inputs into plain keyword arguments for `gateway`."""
+"""Turning Strawberry inputs into the plain values `gateway` works with."""
 
 from __future__ import annotations
 
@@ -6,6 +6,10 @@ import dataclasses
 from typing import Any
 
 import strawberry
+
+from gateway import listings
+from gateway.store import Store
+from schemas.graphql.listing import NeedFilter, OfferFilter
 
 
 def given_fields(value: Any) -> dict[str, Any]:
@@ -17,3 +21,35 @@ def given_fields(value: Any) -> dict[str, Any]:
         for f in dataclasses.fields(value)
         if getattr(value, f.name) is not strawberry.UNSET and getattr(value, f.name) is not None
     }
+
+
+def as_record(value: Any) -> dict[str, Any]:
+    """An input object as a plain dict (nested inputs too), leaving out what was not set."""
+    record = {}
+    for name, item in given_fields(value).items():
+        if dataclasses.is_dataclass(item):
+            record[name] = as_record(item)
+        else:
+            record[name] = item
+    return record
+
+
+async def listing_filter(
+    store: Store, value: OfferFilter | NeedFilter | None
+) -> listings.ListingFilter:
+    given = given_fields(value)
+    skills = given_fields(given.get("skills"))
+    available = given_fields(given.get("available"))
+    near = given.get("near")
+    return listings.ListingFilter(
+        cluster_ids=given.get("cluster_ids", []),
+        organisation_ids=given.get("organisation_ids", []),
+        kinds=given.get("kinds", []),
+        statuses=given.get("statuses", []),
+        skills_any=skills.get("any_of", []),
+        skills_all=skills.get("all_of", []),
+        text=given.get("text"),
+        available_from=available.get("start"),
+        available_to=available.get("end"),
+        near=await listings.near(store, **given_fields(near)) if near else None,
+    )

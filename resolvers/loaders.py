@@ -1,28 +1,69 @@
-"""DataLoaders: one per relation, created per request so caches never leak between callers."""
+"""DataLoaders: one per relation, created per request so caches never leak between callers.
+
+Loaders of offers, needs and organisations apply the caller's visibility, so that
+every path to them (lists, `node`, `_entities`, relations) obeys the sharing policy.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import asyncio
+from collections import defaultdict
 from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from gateway.store import Store
+from gateway import access
+from gateway.auth import Principal
+from gateway.store import MAX_PAGE, Store
+
+Doc = dict[str, Any]
 
 
-def _by_id(store: Store, collection: str) -> DataLoader[str, dict[str, Any] | None]:
-    async def load(ids: list[str]) -> list[dict[str, Any] | None]:
-        return await store.get_many(collection, ids)
-
-    return DataLoader(load_fn=load)
-
-
-@dataclass
 class Loaders:
-    store: Store
-    clusters: DataLoader[str, dict[str, Any] | None] = field(init=False)
-    offers: DataLoader[str, dict[str, Any] | None] = field(init=False)
+    def __init__(self, store: Store, viewer: Principal | None) -> None:
+        self.store = store
+        self.viewer = viewer
+        self._visible: asyncio.Future[set[str] | None] | None = None
+        self.clusters = self._by_id("clusters", guarded=False)
+        self.skills = self._by_id("skills", guarded=False)
+        self.organisations = self._by_id("organisations")
+        self.offers = self._by_id("offers")
+        self.needs = self._by_id("needs")
+        self.offers_of_organisation = self._grouped("offers", "organisation")
+        self.needs_of_organisation = self._grouped("needs", "organisation")
+        self.members_of_cluster = self._grouped("organisations", "clusters")
 
-    def __post_init__(self) -> None:
-        self.clusters = _by_id(self.store, "clusters")
-        self.offers = _by_id(self.store, "offers")
+    async def visible(self) -> set[str] | None:
+        """The caller's visible clusters, computed once per request."""
+        if self._visible is None:
+            self._visible = asyncio.ensure_future(access.visible_clusters(self.store, self.viewer))
+        return await self._visible
+
+    def _by_id(self, collection: str, *, guarded: bool = True) -> DataLoader[str, Doc | None]:
+        async def load(ids: list[str]) -> list[Doc | None]:
+            docs = await self.store.get_many(collection, ids)
+            if not guarded:
+                return docs
+            visible = await self.visible()
+            return [
+                d if d and access.may_see(d.get("clusters", []), visible) else None for d in docs
+            ]
+
+        return DataLoader(load_fn=load)
+
+    def _grouped(self, collection: str, key: str) -> DataLoader[str, list[Doc]]:
+        """Documents whose `key` holds each id, up to MAX_PAGE each: one query per batch."""
+
+        async def load(ids: list[str]) -> list[list[Doc]]:
+            visible = await self.visible()
+            query = access.narrow({key: {"$in": ids}}, visible)
+            groups: dict[str, list[Doc]] = defaultdict(list)
+            wanted = set(ids)
+            for doc in await self.store.find(collection, query, limit=MAX_PAGE * len(ids)):
+                values = doc[key] if isinstance(doc[key], list) else [doc[key]]
+                for value in wanted.intersection(values):
+                    if len(groups[value]) < MAX_PAGE:
+                        groups[value].append(doc)
+            return [groups.get(i, []) for i in ids]
+
+        return DataLoader(load_fn=load)

@@ -1,14 +1,191 @@
-"""Mutation resolvers."""
+"""Mutation resolvers: thin translations into `gateway`, errors into `userErrors`."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 import strawberry
 
+from gateway import listings
+from gateway.access import Forbidden
+from gateway.errors import InputError, NotFound, VersionConflict
 from gateway.seeding import Batch, Importer, Rejection
 from resolvers.context import Info
+from resolvers.errors import error_code
+from resolvers.inputs import as_record
 from resolvers.permissions import CanImport
 from schemas.access import Role
+from schemas.common import Status, utcnow
 from schemas.graphql import imports as types
+from schemas.graphql.common import UserError
+from schemas.graphql.listing import (
+    CreateNeedInput,
+    CreateOfferInput,
+    Need,
+    NeedPayload,
+    Offer,
+    OfferPayload,
+    ReferCandidateInput,
+    UpdateNeedInput,
+    UpdateOfferInput,
+)
+
+_FIELD_NAMES = {"organisation": "organisationId"}
+
+
+def _camel(path: str) -> str:
+    head, *rest = path.split("_")
+    camel = head + "".join(p.title() for p in rest)
+    return ".".join(_FIELD_NAMES.get(p, p) for p in camel.split("."))
+
+
+def _user_errors(error: Exception) -> list[UserError]:
+    if isinstance(error, InputError):
+        return [UserError(field=_camel(f), message=m, code=c) for f, m, c in error.problems]
+    return [UserError(field="id", message=str(error), code=error_code(error) or "ERROR")]
+
+
+async def _listing_payload(
+    work: Awaitable[dict[str, Any]], wrap: Callable[[dict[str, Any] | None, list[UserError]], Any]
+) -> Any:
+    """Run a write; expected failures become `userErrors` next to a null object."""
+    try:
+        doc = await work
+    except (InputError, Forbidden, NotFound, VersionConflict) as error:
+        return wrap(None, _user_errors(error))
+    return wrap(doc, [])
+
+
+def _offer(doc: dict[str, Any] | None, errors: list[UserError]) -> OfferPayload:
+    return OfferPayload(offer=Offer.from_document(doc) if doc else None, user_errors=errors)
+
+
+def _need(doc: dict[str, Any] | None, errors: list[UserError]) -> NeedPayload:
+    return NeedPayload(need=Need.from_document(doc) if doc else None, user_errors=errors)
+
+
+def _create_record(input: Any) -> dict[str, Any]:
+    record = as_record(input)
+    record["organisation"] = str(record.pop("organisation_id"))
+    return record
+
+
+def _update_record(input: Any) -> tuple[dict[str, Any], int]:
+    record = as_record(input)
+    return record, record.pop("expected_version")
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Offer staff, production capacity or a training course.")
+    async def create_offer(self, info: Info, input: CreateOfferInput) -> OfferPayload:
+        if input.kind == "TALENT":
+            error = InputError(
+                [("kind", "refer people with referCandidate", "USE_REFER_CANDIDATE")]
+            )
+            return _offer(None, _user_errors(error))
+        ctx = info.context
+        work = listings.create(
+            ctx.store, ctx.viewer, "offers", _create_record(input), await ctx.taxonomy.get()
+        )
+        return await _listing_payload(work, _offer)
+
+    @strawberry.mutation(description="Change an offer; pass the version you read.")
+    async def update_offer(
+        self, info: Info, id: strawberry.ID, input: UpdateOfferInput
+    ) -> OfferPayload:
+        ctx = info.context
+        changes, version = _update_record(input)
+        work = listings.update(
+            ctx.store,
+            ctx.viewer,
+            "offers",
+            Offer.node_key(id),
+            changes,
+            version,
+            await ctx.taxonomy.get(),
+        )
+        return await _listing_payload(work, _offer)
+
+    @strawberry.mutation(description="Take an offer back; its matches are retracted.")
+    async def withdraw_offer(self, info: Info, id: strawberry.ID) -> OfferPayload:
+        ctx = info.context
+        work = listings.set_status(
+            ctx.store, ctx.viewer, "offers", Offer.node_key(id), Status.WITHDRAWN
+        )
+        return await _listing_payload(work, _offer)
+
+    @strawberry.mutation(description="Ask for staff or production capacity.")
+    async def create_need(self, info: Info, input: CreateNeedInput) -> NeedPayload:
+        ctx = info.context
+        work = listings.create(
+            ctx.store, ctx.viewer, "needs", _create_record(input), await ctx.taxonomy.get()
+        )
+        return await _listing_payload(work, _need)
+
+    @strawberry.mutation(description="Change a need; pass the version you read.")
+    async def update_need(
+        self, info: Info, id: strawberry.ID, input: UpdateNeedInput
+    ) -> NeedPayload:
+        ctx = info.context
+        changes, version = _update_record(input)
+        work = listings.update(
+            ctx.store,
+            ctx.viewer,
+            "needs",
+            Need.node_key(id),
+            changes,
+            version,
+            await ctx.taxonomy.get(),
+        )
+        return await _listing_payload(work, _need)
+
+    @strawberry.mutation(description="Close a need: FILLED (default) or WITHDRAWN.")
+    async def close_need(
+        self, info: Info, id: strawberry.ID, status: Status = Status.FILLED
+    ) -> NeedPayload:
+        ctx = info.context
+        if status is Status.OPEN:
+            error = InputError(
+                [("status", "closing needs FILLED, WITHDRAWN or EXPIRED", "INVALID")]
+            )
+            return _need(None, _user_errors(error))
+        work = listings.set_status(ctx.store, ctx.viewer, "needs", Need.node_key(id), status)
+        return await _listing_payload(work, _need)
+
+    @strawberry.mutation(
+        description="Recommend a person (e.g. a runner-up applicant) to the other members; "
+        "records the candidate's consent to the referral."
+    )
+    async def refer_candidate(self, info: Info, input: ReferCandidateInput) -> OfferPayload:
+        ctx = info.context
+        record = _create_record(input)
+        note = record.pop("consent_note", "")
+        record |= {"kind": "TALENT", "consent": {"given_at": utcnow(), "note": note}}
+        work = listings.create(ctx.store, ctx.viewer, "offers", record, await ctx.taxonomy.get())
+        return await _listing_payload(work, _offer)
+
+    @strawberry.mutation(
+        permission_classes=[CanImport],
+        description="Admin seeding: the same idempotent import as `clusterhub seed`.",
+    )
+    async def import_clusters(
+        self, info: Info, input: list[types.ClusterImportInput], strict: bool = False
+    ) -> types.ImportReport:
+        viewer = info.context.viewer
+        scope = viewer.cluster if viewer and viewer.role is Role.CLUSTER_ADMIN else None
+        report = await Importer(info.context.store).run(_batch(input, scope), strict=strict)
+        info.context.taxonomy.invalidate()
+        return types.ImportReport(
+            ok=report.ok,
+            written=report.written,
+            collections=[
+                types.CollectionSummary(collection=name, **vars(summary))
+                for name, summary in report.summaries.items()
+            ],
+            rejections=[types.Rejection(**vars(r)) for r in report.rejections],
+        )
 
 
 def _batch(inputs: list[types.ClusterImportInput], cluster_scope: str | None) -> Batch:
@@ -31,26 +208,3 @@ def _batch(inputs: list[types.ClusterImportInput], cluster_scope: str | None) ->
             },
         )
     return batch
-
-
-@strawberry.type
-class Mutation:
-    @strawberry.mutation(
-        permission_classes=[CanImport],
-        description="Admin seeding: the same idempotent import as `clusterhub seed`.",
-    )
-    async def import_clusters(
-        self, info: Info, input: list[types.ClusterImportInput], strict: bool = False
-    ) -> types.ImportReport:
-        viewer = info.context.viewer
-        scope = viewer.cluster if viewer and viewer.role is Role.CLUSTER_ADMIN else None
-        report = await Importer(info.context.store).run(_batch(input, scope), strict=strict)
-        return types.ImportReport(
-            ok=report.ok,
-            written=report.written,
-            collections=[
-                types.CollectionSummary(collection=name, **vars(summary))
-                for name, summary in report.summaries.items()
-            ],
-            rejections=[types.Rejection(**vars(r)) for r in report.rejections],
-        )

@@ -1,23 +1,29 @@
-"""Query resolvers: translate arguments, call the store, wrap documents in types."""
+"""Query resolvers: translate arguments, call `gateway`, wrap documents in types."""
 
 from __future__ import annotations
 
 import strawberry
 from strawberry import relay
 
-from gateway.directory import cluster_query
+from gateway import access, listings
+from gateway.directory import cluster_query, organisation_query
 from resolvers.context import Info
-from resolvers.inputs import given_fields
+from resolvers.inputs import given_fields, listing_filter
 from schemas.graphql.cluster import Cluster, ClusterFilter
+from schemas.graphql.listing import Need, NeedFilter, Offer, OfferFilter
+from schemas.graphql.organisation import Organisation, OrganisationFilter
 from schemas.graphql.relay import Connection
+from schemas.graphql.skill import Skill
 from schemas.graphql.viewer import Viewer
+
+MAX_SKILL_RESULTS = 50
 
 
 @strawberry.type
 class Query:
     node: relay.Node | None = relay.node()
 
-    @strawberry.field(description="The public network directory.")
+    @strawberry.field(description="The public network directory; open to anonymous callers.")
     async def clusters(
         self,
         info: Info,
@@ -29,10 +35,56 @@ class Query:
         page = await info.context.store.page("clusters", query, first=first, after=after)
         return Connection.from_page(page, Cluster.from_document)
 
-    @strawberry.field
+    @strawberry.field(description="A cluster by id (global id or slug).")
     async def cluster(self, info: Info, id: strawberry.ID) -> Cluster | None:
         doc = await info.context.loaders.clusters.load(Cluster.node_key(id))
         return Cluster.from_document(doc) if doc else None
+
+    @strawberry.field(description="Member organisations of the clusters the caller may see.")
+    async def organisations(
+        self,
+        info: Info,
+        filter: OrganisationFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Organisation]:
+        visible = await info.context.loaders.visible()
+        query = access.narrow(organisation_query(**given_fields(filter)), visible)
+        page = await info.context.store.page("organisations", query, first=first, after=after)
+        return Connection.from_page(page, Organisation.from_document)
+
+    @strawberry.field(description="Offers the caller may see under the sharing policies.")
+    async def offers(
+        self,
+        info: Info,
+        filter: OfferFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Offer]:
+        page = await _listing_page(info, "offers", filter, first, after)
+        return Connection.from_page(page, Offer.from_document)
+
+    @strawberry.field(description="Needs the caller may see under the sharing policies.")
+    async def needs(
+        self,
+        info: Info,
+        filter: NeedFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Need]:
+        page = await _listing_page(info, "needs", filter, first, after)
+        return Connection.from_page(page, Need.from_document)
+
+    @strawberry.field(
+        description="Skills of the taxonomy whose id, labels or synonyms contain `search`."
+    )
+    async def skills(self, info: Info, search: str | None = None) -> list[Skill]:
+        taxonomy = await info.context.taxonomy.get()
+        if search:
+            found = taxonomy.search(search, MAX_SKILL_RESULTS)
+        else:
+            found = sorted(taxonomy.skills.values(), key=lambda s: s["_id"])
+        return [Skill.from_document(d) for d in found]
 
     @strawberry.field(description="Who the caller is; null for anonymous callers.")
     def viewer(self, info: Info) -> Viewer | None:
@@ -45,3 +97,17 @@ class Query:
             organisation_id=principal.organisation,
             cluster_ids=list(principal.clusters),
         )
+
+
+async def _listing_page(
+    info: Info,
+    collection: listings.Collection,
+    filter: OfferFilter | NeedFilter | None,
+    first: int | None,
+    after: str | None,
+):
+    context = info.context
+    visible = await context.loaders.visible()
+    f = await listing_filter(context.store, filter)
+    query = access.narrow(listings.listing_query(f, await context.taxonomy.get()), visible)
+    return await context.store.page(collection, query, first=first, after=after)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import strawberry
 from graphql import GraphQLObjectType, GraphQLSchema, print_schema
 
+from resolvers.errors import ClientErrors
 from resolvers.mutation import Mutation
 from resolvers.query import Query
 from resolvers.subscription import Subscription
 
-schema = strawberry.federation.Schema(query=Query, mutation=Mutation, subscription=Subscription)
+schema = strawberry.federation.Schema(
+    query=Query, mutation=Mutation, subscription=Subscription, extensions=[ClientErrors]
+)
 
 _FEDERATION_FIELDS = {"_entities", "_service"}
 

@@ -3,37 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from typing import Any
 
 import strawberry
 
+from gateway import access, listings
 from resolvers.context import Info
-from resolvers.inputs import given_fields
+from resolvers.inputs import listing_filter
 from schemas.graphql.listing import Offer, OfferFilter
-
-
-def _offer_predicate(filter: OfferFilter | None):
-    given = given_fields(filter)
-    kinds = {str(k) for k in given.get("kinds", [])}
-    clusters = set(given.get("cluster_ids", []))
-
-    def matches(doc: dict[str, Any]) -> bool:
-        return (
-            doc.get("status") == "OPEN"
-            and (not kinds or doc.get("kind") in kinds)
-            and (not clusters or bool(clusters.intersection(doc.get("clusters", []))))
-        )
-
-    return matches
 
 
 @strawberry.type
 class Subscription:
-    @strawberry.subscription(description="New offers as they are published.")
+    @strawberry.subscription(
+        description="New offers as they are published, e.g. TALENT referrals in a region."
+    )
     async def offer_published(
         self, info: Info, filter: OfferFilter | None = None
     ) -> AsyncGenerator[Offer, None]:
-        with info.context.events.subscribe("offers", _offer_predicate(filter)) as subscriber:
+        ctx = info.context
+        visible = await ctx.loaders.visible()
+        f = await listing_filter(ctx.store, filter)
+        taxonomy = await ctx.taxonomy.get()
+
+        def wanted(doc: dict) -> bool:
+            return (
+                doc.get("version") == 1  # published = created, not a later edit
+                and doc.get("status") == "OPEN"
+                and access.may_see(doc.get("clusters", []), visible)
+                and listings.matches(doc, f, taxonomy)
+            )
+
+        with ctx.events.subscribe("offers", wanted) as subscriber:
             async for doc in subscriber:
-                if doc.get("version", 1) == 1:  # published = first version
-                    yield Offer.from_document(doc)
+                ctx.fresh_loaders()
+                yield Offer.from_document(doc)

@@ -14,7 +14,11 @@ import uvicorn
 import websockets
 
 from gateway.app import create_app
+from gateway.auth import create_key
+from gateway.demo import seed_dir
+from gateway.seeding import Importer, read_paths
 from gateway.settings import Settings
+from schemas.access import ApiKeySpec
 
 
 def free_port() -> int:
@@ -38,8 +42,28 @@ class HubClient:
     def store(self):
         return self.app.state.store
 
+    async def key(
+        self, role: str, *, cluster: str | None = None, organisation: str | None = None
+    ) -> dict[str, str]:
+        """Headers with a fresh API key of `role`."""
+        spec = ApiKeySpec(role=role, cluster=cluster, organisation=organisation)
+        key, _ = await create_key(self.store, spec)
+        return {"authorization": f"Bearer {key}"}
+
+    async def seed(self, *files: dict[str, Any]) -> None:
+        """Import cluster files (and the demo taxonomy) straight into the hub's store."""
+        batch = read_paths([seed_dir() / "taxonomy.json"])
+        for i, data in enumerate(files):
+            batch.add(f"test{i}.json", data)
+        report = await Importer(self.store).run(batch)
+        assert report.ok, report.rejections
+        self.app.state.taxonomy.invalidate()
+
     async def execute(
-        self, query: str, variables: dict[str, Any] | None = None, **headers: str
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> dict[str, Any]:
         """The whole response body of a POST /graphql."""
         response = await self.http.post(
@@ -48,10 +72,13 @@ class HubClient:
         return response.json()
 
     async def query(
-        self, query: str, variables: dict[str, Any] | None = None, **headers: str
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> dict[str, Any]:
         """`data` of a query that must succeed."""
-        body = await self.execute(query, variables, **headers)
+        body = await self.execute(query, variables, headers)
         if body.get("errors"):
             raise GraphQLError(body["errors"])
         return body["data"]

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from gateway.embedded import EmbeddedServer
 from tests.client import running_hub
+from tests.records import cluster_file
 
 OFFER_PUBLISHED = """
 subscription ($filter: OfferFilter) {
@@ -84,35 +83,35 @@ async def test_clusters_lists_the_store(hub):
     ]
 
 
+REFER = """
+mutation ($input: ReferCandidateInput!) {
+  referCandidate(input: $input) { offer { id title } userErrors { field message } }
+}
+"""
+
+
 @pytest.mark.parametrize("protocol", ["graphql-transport-ws", "graphql-ws"])
 async def test_subscription_round_trip(hub, protocol):
+    await hub.seed(cluster_file())
+    viewer = await hub.key("VIEWER", cluster="test-cluster")
+    member = await hub.key("MEMBER", organisation="test-org-0")
     async with hub.subscribe(
-        OFFER_PUBLISHED, {"filter": {"kinds": ["TALENT"]}}, protocol=protocol
+        OFFER_PUBLISHED,
+        {"filter": {"kinds": ["TALENT"]}},
+        protocol=protocol,
+        init={"Authorization": viewer["authorization"]},
     ) as subscription:
         await hub.wait_subscribers(1)
-        now = dt.datetime.now(dt.UTC)
-        await hub.store.db.offers.insert_many(
-            [
-                {
-                    "_id": "skip-me",
-                    "kind": "STAFF",
-                    "title": "Staff",
-                    "status": "OPEN",
-                    "organisation": "acme",
-                    "version": 1,
-                    "created_at": now,
-                },
-                {
-                    "_id": "runner-up",
-                    "kind": "TALENT",
-                    "title": "Runner-up applicant",
-                    "status": "OPEN",
-                    "organisation": "acme",
-                    "version": 1,
-                    "created_at": now,
-                },
-            ]
-        )
+        referral = {
+            "organisationId": "test-org-0",
+            "title": "Zweitplatzierte Bewerberin Lagerlogistik",
+            "source": "RUNNER_UP",
+            "candidate": {"name": "Erika Beispiel"},
+            "skills": ["logistics-warehousing"],
+            "period": {"start": "2026-12-01"},
+        }
+        result = await hub.query(REFER, {"input": referral}, member)
+        assert result["referCandidate"]["userErrors"] == []
         data = await subscription.next()
-    assert data["offerPublished"]["title"] == "Runner-up applicant"
+    assert data["offerPublished"]["title"] == "Zweitplatzierte Bewerberin Lagerlogistik"
     assert data["offerPublished"]["kind"] == "TALENT"

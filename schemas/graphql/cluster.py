@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Self
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Self
 
 import strawberry
 from strawberry import relay
 
 from schemas.graphql.enums import ClusterKind, FederalState, FieldOfAction, SharingPolicy
 from schemas.graphql.relay import Entity
+
+if TYPE_CHECKING:
+    from schemas.graphql.organisation import Organisation
 
 
 @strawberry.type
@@ -35,6 +38,15 @@ class Cluster(Entity):
     binding_member_count: int = strawberry.field(
         description="Members bound by a binding membership."
     )
+
+    @strawberry.field(description="Member organisations (up to 100), if the caller may see them.")
+    async def members(
+        self, info: strawberry.Info
+    ) -> list[Annotated[Organisation, strawberry.lazy("schemas.graphql.organisation")]]:
+        from schemas.graphql.organisation import Organisation
+
+        docs = await info.context.loaders.members_of_cluster.load(self.id)
+        return [Organisation.from_document(d) for d in docs]
 
     @strawberry.field(description="At least three members with a binding membership.")
     def qualifies_as_network(self) -> bool:
