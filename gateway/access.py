@@ -13,6 +13,7 @@ from typing import Any
 
 from gateway.auth import Principal
 from gateway.errors import ClusterHubError
+from gateway.query import combine
 from gateway.store import Store
 from schemas.access import Role
 
@@ -51,8 +52,7 @@ def narrow(query: dict[str, Any], visible: set[str] | None) -> dict[str, Any]:
     """`query` restricted to listings of `visible` clusters."""
     if visible is None:
         return query
-    scope = {"clusters": {"$in": sorted(visible)}}
-    return {"$and": [scope, query]} if query else scope
+    return combine({"clusters": {"$in": sorted(visible)}}, query)
 
 
 def may_see(clusters: Iterable[str], visible: set[str] | None) -> bool:

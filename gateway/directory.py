@@ -2,26 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
-_WORD = re.compile(r"[\wäöüß]+", re.IGNORECASE)
-MAX_SEARCH_WORDS = 8
-
-
-def search_terms(*texts: str) -> list[str]:
-    """Lower-case words of `texts`, stored on a document for an indexed prefix search."""
-    words: set[str] = set()
-    for text in texts:
-        words.update(w.lower() for w in _WORD.findall(text or "") if len(w) > 1)
-    return sorted(words)
-
-
-def search_query(search: str) -> dict[str, Any]:
-    """Every word of `search` must prefix a stored term; served by the `terms` index."""
-    words = search_terms(search)[:MAX_SEARCH_WORDS]
-    return {"$and": [{"terms": {"$regex": f"^{re.escape(w)}"}} for w in words]} if words else {}
+from gateway.query import search_query
 
 
 def cluster_query(

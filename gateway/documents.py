@@ -15,8 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from gateway.directory import search_terms
 from gateway.geo import cell_of
+from gateway.query import search_terms
 from gateway.taxonomy import Taxonomy
 from schemas.cluster import Cluster
 from schemas.common import Location, Period

@@ -17,10 +17,10 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from gateway import access
 from gateway.auth import Principal
-from gateway.directory import search_query, search_terms
 from gateway.documents import listing_document, listing_record
 from gateway.errors import InputError, NotFound, VersionConflict
 from gateway.geo import cells_within, haversine_km
+from gateway.query import combine, search_query, search_terms
 from gateway.store import Store
 from gateway.taxonomy import Taxonomy, UnknownSkill
 from schemas.common import Status
@@ -139,10 +139,7 @@ def listing_query(f: ListingFilter, taxonomy: Taxonomy) -> dict[str, Any]:
                 },
             }
         )
-    parts = [p for p in parts if p]
-    if not parts:
-        return {}
-    return parts[0] if len(parts) == 1 else {"$and": parts}
+    return combine(*parts)
 
 
 def matches(doc: dict[str, Any], f: ListingFilter, taxonomy: Taxonomy) -> bool:

@@ -15,18 +15,39 @@ from dataclasses import dataclass
 from typing import Any
 
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
-from pymongo import ASCENDING, IndexModel, ReturnDocument, UpdateOne, WriteConcern
-from pymongo.errors import PyMongoError
+from pymongo import (
+    ASCENDING,
+    IndexModel,
+    InsertOne,
+    ReturnDocument,
+    UpdateOne,
+    WriteConcern,
+)
+from pymongo.errors import BulkWriteError, PyMongoError
 
 from schemas.common import utcnow
 
 MAX_PAGE = 100
 """Largest page a connection may ask for; bigger requests are an error, not a silent cut."""
 
+_DUPLICATE_KEY = 11000
+
 BULK_CHUNK = 1000
 """Documents per bulk write: large enough to amortise round trips, small enough to stream."""
 
+_LISTING_INDEXES = [
+    IndexModel([("clusters", ASCENDING), ("_id", ASCENDING)]),  # visibility, paging
+    IndexModel([("organisation", ASCENDING), ("_id", ASCENDING)]),  # relation loaders
+    IndexModel([("skill_set", ASCENDING), ("_id", ASCENDING)]),  # skill filters
+    IndexModel([("kind", ASCENDING), ("status", ASCENDING), ("skill_set", ASCENDING)]),
+    IndexModel([("cell", ASCENDING)]),  # distance prefilter
+    IndexModel([("terms", ASCENDING)]),  # text
+    IndexModel([("period.start", ASCENDING)]),  # availability
+]
+
 INDEXES: dict[str, list[IndexModel]] = {
+    "offers": _LISTING_INDEXES,
+    "needs": _LISTING_INDEXES,
     "clusters": [
         IndexModel([("kind", ASCENDING), ("_id", ASCENDING)]),
         IndexModel([("federal_states", ASCENDING), ("_id", ASCENDING)]),
@@ -231,24 +252,19 @@ class Store:
             cursor = coll.find({"_id": {"$in": [d["_id"] for d in chunk]}}, {"content_hash": 1})
             existing = {d["_id"]: d.get("content_hash") async for d in cursor}
             now = utcnow()
-            operations = []
+            operations: list[InsertOne | UpdateOne] = []
             inserted = updated = 0
             for doc in chunk:
-                fields = {k: v for k, v in doc.items() if k != "_id"}
                 if doc["_id"] not in existing:
+                    # a plain insert is several times faster than an upsert here; a
+                    # concurrent import that inserted first surfaces as a duplicate key
                     inserted += 1
                     operations.append(
-                        UpdateOne(
-                            {"_id": doc["_id"]},
-                            {
-                                "$set": fields | {"updated_at": now},
-                                "$setOnInsert": {"created_at": now, "version": 1},
-                            },
-                            upsert=True,
-                        )
+                        InsertOne(doc | {"created_at": now, "updated_at": now, "version": 1})
                     )
                 elif existing[doc["_id"]] != doc["content_hash"]:
                     updated += 1
+                    fields = {k: v for k, v in doc.items() if k != "_id"}
                     operations.append(
                         UpdateOne(
                             {"_id": doc["_id"], "content_hash": existing[doc["_id"]]},
@@ -256,7 +272,12 @@ class Store:
                         )
                     )
             if operations:
-                await coll.bulk_write(operations, ordered=False)
+                try:
+                    await coll.bulk_write(operations, ordered=False)
+                except BulkWriteError as error:
+                    if any(e.get("code") != _DUPLICATE_KEY for e in error.details["writeErrors"]):
+                        raise
+                    inserted -= len(error.details["writeErrors"])
             yield WriteCounts(inserted, updated, len(chunk) - inserted - updated)
 
     async def remember_places(self, locations: Iterable[Mapping[str, Any]]) -> None:

@@ -77,3 +77,9 @@ class Entity(relay.Node):
         loader = getattr(info.context.loaders, cls.loader_name)
         docs = await loader.load_many(list(node_ids))
         return [cls.from_document(d) if d else None for d in docs]
+
+    @classmethod
+    async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> Self | None:
+        """Federation `_entities`: the same batched, access-checked load as `node`."""
+        found = await cls.resolve_nodes(info=info, node_ids=[cls.node_key(id)])
+        return found[0]
