@@ -153,7 +153,11 @@ class Store:
 
     async def get_many(self, collection: str, ids: Sequence[str]) -> list[dict[str, Any] | None]:
         """Documents by `_id` in the order asked, `None` where missing: one query for a batch."""
-        found = {d["_id"]: d async for d in self.db[collection].find({"_id": {"$in": list(ids)}})}
+        unique = list(dict.fromkeys(ids))
+        if not unique:
+            return []
+        cursor = self.db[collection].find({"_id": {"$in": unique}})
+        found = {d["_id"]: d async for d in cursor.limit(len(unique)).batch_size(len(unique) + 1)}
         return [found.get(i) for i in ids]
 
     @asynccontextmanager
@@ -187,7 +191,8 @@ class Store:
         limit: int = MAX_PAGE,
     ) -> list[dict[str, Any]]:
         cursor = self.db[collection].find(dict(query), projection).sort(sort, ASCENDING)
-        return await cursor.limit(limit).to_list(None)
+        # one round trip for the whole batch: loaders ask for bounded, known sizes
+        return await cursor.limit(limit).batch_size(min(limit, 10_000)).to_list(None)
 
     async def insert(self, collection: str, document: Mapping[str, Any]) -> None:
         await self.db[collection].insert_one(dict(document))

@@ -9,7 +9,9 @@ import strawberry
 
 from gateway import listings
 from gateway.store import Store
+from schemas.graphql.cluster import Cluster
 from schemas.graphql.listing import NeedFilter, OfferFilter
+from schemas.graphql.organisation import Organisation
 
 
 def given_fields(value: Any) -> dict[str, Any]:
@@ -42,8 +44,8 @@ async def listing_filter(
     available = given_fields(given.get("available"))
     near = given.get("near")
     return listings.ListingFilter(
-        cluster_ids=given.get("cluster_ids", []),
-        organisation_ids=given.get("organisation_ids", []),
+        cluster_ids=[Cluster.node_key(c) for c in given.get("cluster_ids", [])],
+        organisation_ids=[Organisation.node_key(o) for o in given.get("organisation_ids", [])],
         kinds=given.get("kinds", []),
         statuses=given.get("statuses", []),
         skills_any=skills.get("any_of", []),

@@ -49,7 +49,10 @@ class Query:
         after: str | None = None,
     ) -> Connection[Organisation]:
         visible = await info.context.loaders.visible()
-        query = access.narrow(organisation_query(**given_fields(filter)), visible)
+        given = given_fields(filter)
+        if "cluster_ids" in given:
+            given["cluster_ids"] = [Cluster.node_key(c) for c in given["cluster_ids"]]
+        query = access.narrow(organisation_query(**given), visible)
         page = await info.context.store.page("organisations", query, first=first, after=after)
         return Connection.from_page(page, Organisation.from_document)
 

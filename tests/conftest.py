@@ -63,3 +63,27 @@ async def taxonomy_store(store: Store) -> Store:
     report = await Importer(store).run(read_paths([seed_dir() / "taxonomy.json"]))
     assert report.ok, report.rejections
     return store
+
+
+@pytest.fixture(scope="session")
+async def demo_settings(mongo_uri: str, tmp_path_factory: pytest.TempPathFactory):
+    """A database holding the demo seeds, shared by read-only tests of the session."""
+    settings = Settings(
+        mongodb_uri=mongo_uri,
+        database=f"demo_{uuid.uuid4().hex[:12]}",
+        demo=False,
+        data_dir=tmp_path_factory.mktemp("demo"),
+    )
+    async with open_store(settings) as store:
+        report = await Importer(store).run(read_paths([seed_dir()]))
+        assert report.ok, report.rejections
+    yield settings
+    with MongoClient(mongo_uri, serverSelectionTimeoutMS=5000) as client:
+        client.drop_database(settings.database)
+
+
+@pytest.fixture
+async def demo_hub(demo_settings: Settings) -> AsyncIterator[HubClient]:
+    """A hub over the demo data; tests using it must not write."""
+    async with running_hub(demo_settings) as client:
+        yield client

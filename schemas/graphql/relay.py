@@ -48,6 +48,7 @@ class Connection(Generic[T]):
         )
 
 
+@strawberry.interface(description="A node with a natural key, loaded in batches.")
 class Entity(relay.Node):
     """A Relay node backed by one collection, loaded in batches through a DataLoader.
 
@@ -56,6 +57,10 @@ class Entity(relay.Node):
     """
 
     loader_name: ClassVar[str]
+
+    @strawberry.field(description="The natural key (slug); accepted wherever an id is.")
+    def key(self) -> str:
+        return str(self.id)
 
     @classmethod
     def from_document(cls, doc: dict[str, Any]) -> Self:

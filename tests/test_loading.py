@@ -1,0 +1,177 @@
+"""N+1-free loading and the Apollo Federation subgraph."""
+
+from __future__ import annotations
+
+import copy
+import threading
+
+import pytest
+from pymongo import monitoring
+
+from tests.records import CLUSTER, OFFER, ORGANISATIONS
+
+PORTAL = """
+query ($first: Int) {
+  clusters(first: $first) {
+    edges { node { name members { name offers { title skills { en related { en } } } } } }
+  }
+}
+"""
+
+
+class _CommandCounter(monitoring.CommandListener):
+    """Counts the commands sent to one database while switched on."""
+
+    def __init__(self) -> None:
+        self.database: str | None = None
+        self.commands: list[str] = []
+        self._lock = threading.Lock()
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.database_name != self.database:
+            return
+        if event.command.get("collection") == "$cmd.aggregate":
+            return  # the hub's change stream polling, not this request
+        target = event.command.get(event.command_name)
+        with self._lock:
+            self.commands.append(f"{event.command_name} {target}")
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+_COUNTER = _CommandCounter()
+monitoring.register(_COUNTER)  # applies to clients created from now on: the hubs below
+
+
+def _network(clusters: int, members: int) -> list[dict]:
+    files = []
+    for c in range(clusters):
+        cluster = dict(copy.deepcopy(CLUSTER), id=f"net-{c}", name=f"Netzwerk {c}")
+        orgs, offers = [], []
+        for m in range(members):
+            org = copy.deepcopy(ORGANISATIONS[0])
+            org.update(
+                id=f"net-{c}-org-{m}",
+                name=f"Betrieb {c}-{m}",
+                memberships=[{"cluster": cluster["id"]}],
+            )
+            orgs.append(org)
+            for k in range(2):
+                offers.append(
+                    dict(
+                        copy.deepcopy(OFFER),
+                        id=f"net-{c}-{m}-{k}",
+                        organisation=org["id"],
+                        skills=["welding", "cad"],
+                    )
+                )
+        files.append({"cluster": cluster, "organisations": orgs, "offers": offers})
+    return files
+
+
+@pytest.mark.parametrize("members", [5, 50])
+async def test_portal_query_costs_a_constant_number_of_commands(hub, settings, members):
+    await hub.seed(*_network(3, members))
+    admin = await hub.key("HUB_ADMIN")
+    _COUNTER.database = settings.database
+    _COUNTER.commands.clear()
+    data = await hub.query(PORTAL, {"first": 3}, admin)
+    _COUNTER.database = None
+    clusters = data["clusters"]["edges"]
+    assert [len(c["node"]["members"]) for c in clusters] == [members] * 3
+    assert all(len(m["offers"]) == 2 for c in clusters for m in c["node"]["members"])
+    # whatever the sizes: api key, clusters page and count, members, offers, skills, related
+    assert _COUNTER.commands == [
+        "find api_keys",
+        "find clusters",
+        "aggregate clusters",
+        "find organisations",
+        "find offers",
+        "find skills",
+        "find skills",
+    ]
+
+
+SERVICE = "{ _service { sdl } }"
+ENTITIES = """
+query ($representations: [_Any!]!) {
+  _entities(representations: $representations) {
+    __typename
+    ... on Cluster { key name }
+    ... on Organisation { key name }
+    ... on Offer { key title }
+    ... on Need { key title }
+  }
+}
+"""
+
+
+async def test_subgraph_sdl_declares_the_entities(hub):
+    sdl = (await hub.query(SERVICE))["_service"]["sdl"]
+    for entity in ("Cluster", "Organisation", "Offer", "Need"):
+        assert f"type {entity} implements Entity & Node" in sdl
+        line = next(li for li in sdl.splitlines() if li.startswith(f"type {entity} "))
+        assert '@key(fields: "id")' in line
+    assert '@link(url: "https://specs.apollo.dev/federation/v2' in sdl
+
+
+async def test_entities_resolve_each_type_in_one_batch(hub, settings):
+    await hub.seed(*_network(1, 3))
+    viewer = await hub.key("VIEWER", cluster="net-0")
+    ids = {}
+    for field, typename in (
+        ("clusters", "Cluster"),
+        ("organisations", "Organisation"),
+        ("offers", "Offer"),
+    ):
+        body = await hub.query(
+            f"{{ {field}(first: 1) {{ edges {{ node {{ id }} }} }} }}", headers=viewer
+        )
+        ids[typename] = body[field]["edges"][0]["node"]["id"]
+    member = await hub.key("MEMBER", organisation="net-0-org-1")
+    need = await hub.query(
+        "mutation ($i: CreateNeedInput!) { createNeed(input: $i) { need { id } } }",
+        {
+            "i": {
+                "organisationId": "net-0-org-1",
+                "kind": "STAFF",
+                "title": "CAD-Zeichner",
+                "requiredSkills": ["cad"],
+                "headcount": 1,
+                "period": {"start": "2027-01-01"},
+            }
+        },
+        member,
+    )
+    ids["Need"] = need["createNeed"]["need"]["id"]
+    representations = [{"__typename": t, "id": i} for t, i in ids.items()]
+    _COUNTER.database = settings.database
+    _COUNTER.commands.clear()
+    data = await hub.query(ENTITIES, {"representations": representations}, viewer)
+    _COUNTER.database = None
+    assert [e["__typename"] for e in data["_entities"]] == list(ids)
+    assert data["_entities"][0] == {"__typename": "Cluster", "key": "net-0", "name": "Netzwerk 0"}
+    assert data["_entities"][3]["title"] == "CAD-Zeichner"
+    assert len(_COUNTER.commands) <= 6, _COUNTER.commands
+
+
+async def test_entities_obey_visibility(hub):
+    files = _network(2, 1)
+    files[1]["cluster"]["sharing"] = {"policy": "CLUSTER"}
+    await hub.seed(*files)
+    outsider = await hub.key("VIEWER", cluster="net-0")
+    admin = await hub.key("HUB_ADMIN")
+    body = await hub.query(
+        '{ offers(filter: {clusterIds: ["net-1"]}) { edges { node { id } } } }', headers=admin
+    )
+    hidden = body["offers"]["edges"][0]["node"]["id"]
+    data = await hub.query(
+        ENTITIES, {"representations": [{"__typename": "Offer", "id": hidden}]}, outsider
+    )
+    assert data["_entities"] == [None]
+    node = await hub.query("query ($id: ID!) { node(id: $id) { id } }", {"id": hidden}, outsider)
+    assert node["node"] is None
