@@ -6,9 +6,13 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+from pymongo import MongoClient
+
 from gateway.demo import seed_dir
+from gateway.seeding import COLLECTIONS
 from tests.records import cluster_file
 
 
@@ -57,3 +61,51 @@ def test_seed_without_arguments_is_a_usage_error(settings):
     result = seed_cli(settings)
     assert result.returncode == 2
     assert "give seed PATHS" in result.stderr
+
+
+def _state(uri: str, database: str) -> dict[str, set]:
+    with MongoClient(uri) as client:
+        db = client[database]
+        state = {
+            name: {
+                (d["_id"], d["content_hash"], d["version"]) for d in db[name].find({}, projection)
+            }
+            for name, projection in [(c, ["content_hash", "version"]) for c in COLLECTIONS]
+        }
+        state["counts"] = {
+            (c["_id"], c.get("member_count"), c.get("binding_member_count"))
+            for c in db.clusters.find()
+        }
+    return state
+
+
+def test_a_seed_killed_midway_converges_when_run_again(settings, mongo_uri):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CLUSTERHUB_", "MONGODB"))}
+    env |= {"MONGODB_URI": mongo_uri, "CLUSTERHUB_DATABASE": settings.database}
+    run = subprocess.Popen(
+        [sys.executable, "-m", "gateway.cli", "seed", "--synthetic", "4000"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    with MongoClient(mongo_uri) as client:
+        deadline = time.monotonic() + 120
+        while client[settings.database].offers.estimated_document_count() < 500:
+            assert run.poll() is None, "the seed run ended before it could be killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    run.kill()
+    run.wait()
+    partial = _state(mongo_uri, settings.database)
+    assert 0 < len(partial["offers"]) < 2000 or len(partial["needs"]) < 2000
+
+    again = seed_cli(settings, "--synthetic", "4000")
+    assert again.returncode == 0, again.stdout + again.stderr
+
+    clean = settings.model_copy(update={"database": settings.database + "_clean"})
+    try:
+        assert seed_cli(clean, "--synthetic", "4000").returncode == 0
+        assert _state(mongo_uri, settings.database) == _state(mongo_uri, clean.database)
+    finally:
+        with MongoClient(mongo_uri) as client:
+            client.drop_database(clean.database)
