@@ -81,6 +81,9 @@ def seed(
         typer.Option(help="Generate about N synthetic offers and needs (fixed random seed)."),
     ] = None,
     strict: Annotated[bool, typer.Option(help="Write nothing if any record is rejected.")] = False,
+    match: Annotated[
+        bool, typer.Option(help="Match the imported offers and needs (off: faster bulk loads).")
+    ] = True,
     data_dir: DataDir = None,
 ) -> None:
     """Import clusters, organisations, offers, needs and skills; idempotent.
@@ -90,11 +93,14 @@ def seed(
     """
     if not paths and not synthetic:
         raise typer.BadParameter("give seed PATHS, --synthetic N, or both")
-    exit_code = asyncio.run(_seed(paths or [], synthetic, strict, _settings(data_dir=data_dir)))
+    settings = _settings(data_dir=data_dir)
+    exit_code = asyncio.run(_seed(paths or [], synthetic, strict, match, settings))
     raise typer.Exit(exit_code)
 
 
-async def _seed(paths: list[Path], synthetic: int | None, strict: bool, settings: Settings) -> int:
+async def _seed(
+    paths: list[Path], synthetic: int | None, strict: bool, match: bool, settings: Settings
+) -> int:
     from rich.console import Console
 
     from gateway.database import open_store
@@ -113,7 +119,7 @@ async def _seed(paths: list[Path], synthetic: int | None, strict: bool, settings
     started = time.perf_counter()
     async with open_store(settings, share=True) as store:
         with import_progress(err) as progress:
-            report = await Importer(store, progress).run(batch, strict=strict)
+            report = await Importer(store, progress, match=match).run(batch, strict=strict)
     print_report(Console(), report)
     err.print(f"{batch.count()} records in {time.perf_counter() - started:.1f} s")
     return 0 if report.ok else 1

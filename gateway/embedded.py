@@ -39,7 +39,8 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on loopback that was free a moment ago."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -178,7 +179,7 @@ class EmbeddedServer:
         storage = self.data_dir / "wiredtiger"
         log = open(self.data_dir / "secantusd.log", "ab")  # noqa: SIM115 - child keeps it
         for _attempt in range(3):
-            port = _free_port()
+            port = free_port()
             self._process = subprocess.Popen(
                 [
                     sys.executable,

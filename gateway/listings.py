@@ -20,6 +20,7 @@ from gateway.auth import Principal
 from gateway.documents import listing_document, listing_record
 from gateway.errors import InputError, NotFound, VersionConflict
 from gateway.geo import cells_within, haversine_km
+from gateway.matching import Matcher
 from gateway.query import combine, search_query, search_terms
 from gateway.store import Store
 from gateway.taxonomy import Taxonomy, UnknownSkill
@@ -219,7 +220,20 @@ async def create(
     access.may_write_for(principal, org)
     record = {**record, "id": new_id(org["_id"], str(record.get("kind", "x")))}
     doc = _document(_validate(collection, record), org, taxonomy)
-    return await store.insert_versioned(collection, doc)
+    stored = await store.insert_versioned(collection, doc)
+    await _rematch(store, taxonomy, collection, stored)
+    return stored
+
+
+async def _rematch(
+    store: Store, taxonomy: Taxonomy, collection: Collection, doc: dict[str, Any]
+) -> None:
+    """Matches follow every write: created, re-scored or retracted right away."""
+    matcher = await Matcher.load(store, taxonomy)
+    if collection == "offers":
+        await matcher.refresh(offers=[doc])
+    else:
+        await matcher.refresh(needs=[doc])
 
 
 async def get_visible(
@@ -254,6 +268,7 @@ async def update(
     if updated is None:
         latest = await store.find_one(collection, {"_id": current["_id"]})
         raise VersionConflict(latest["version"] if latest else expected_version)
+    await _rematch(store, taxonomy, collection, updated)
     return updated
 
 
@@ -263,8 +278,9 @@ async def set_status(
     collection: Collection,
     listing_id: str,
     status: Status,
+    taxonomy: Taxonomy,
 ) -> dict[str, Any]:
-    """Close (FILLED, WITHDRAWN, EXPIRED) or reopen an offer or need."""
+    """Close (FILLED, WITHDRAWN, EXPIRED) or reopen an offer or need; matches follow."""
     current = await get_visible(store, principal, collection, listing_id)
     access.may_write_for(principal, await _organisation(store, current["organisation"]))
     if current["status"] == status:
@@ -274,4 +290,5 @@ async def set_status(
     )
     if updated is None:
         raise VersionConflict(current["version"])
+    await _rematch(store, taxonomy, collection, updated)
     return updated

@@ -46,6 +46,8 @@ def print_report(console: Console, report: ImportReport) -> None:
     for name, s in report.summaries.items():
         table.add_row(name, str(s.inserted), str(s.updated), str(s.unchanged), str(s.rejected))
     console.print(table)
+    m = report.matches
+    console.print(f"matches: {m.created} created, {m.rescored} re-scored, {m.retracted} retracted")
     if report.rejections:
         console.print(f"[bold red]{len(report.rejections)} problem(s):[/]")
         for rejection in report.rejections:

@@ -25,6 +25,7 @@ from gateway.documents import (
     organisation_document,
     skill_document,
 )
+from gateway.matching import MatchCounts, Matcher
 from gateway.store import Store
 from gateway.taxonomy import Taxonomy, UnknownSkill
 from schemas.cluster import Cluster
@@ -34,6 +35,7 @@ from schemas.seedfile import ClusterFile, TaxonomyFile
 from schemas.skill import Skill
 
 COLLECTIONS = ("skills", "clusters", "organisations", "offers", "needs")
+MATCH_CHUNK = 200
 
 ProgressCallback = Callable[[str, int, int], None]
 """Called with a collection, the number of its records just written, and its total."""
@@ -69,6 +71,7 @@ class ImportReport:
         default_factory=lambda: {c: CollectionSummary() for c in COLLECTIONS}
     )
     rejections: list[Rejection] = field(default_factory=list)
+    matches: MatchCounts = field(default_factory=MatchCounts)
     written: bool = True
     """False when a strict import refused to write anything."""
 
@@ -189,12 +192,20 @@ _NEED = TypeAdapter(Need)
 
 
 class Importer:
-    """Validates a batch against itself and the store, then writes it in bulk."""
+    """Validates a batch against itself and the store, writes it in bulk, then matches.
 
-    def __init__(self, store: Store, progress: ProgressCallback | None = None) -> None:
+    With `match`, every offer and need the import inserted or changed is matched
+    against its counterparts, as if it had been written through the API.
+    """
+
+    def __init__(
+        self, store: Store, progress: ProgressCallback | None = None, *, match: bool = True
+    ) -> None:
         self.store = store
         self.progress = progress
+        self.match = match
         self.report = ImportReport()
+        self._changed: dict[str, set[str]] = {c: set() for c in COLLECTIONS}
 
     def _reject(self, collection: str, record: Record, field_: str, message: str) -> None:
         self.report.rejections.append(Rejection(record.source, record.label, field_, message))
@@ -303,7 +314,30 @@ class Importer:
             {d["_id"] for d in docs["clusters"]}
             | {c for d in docs["organisations"] for c in d["clusters"]}
         )
+        if self.match:
+            await self._match(docs, taxonomy)
         return self.report
+
+    async def _match(self, docs: dict[str, list[dict[str, Any]]], taxonomy: Taxonomy) -> None:
+        offers = [d for d in docs["offers"] if d["_id"] in self._changed["offers"]]
+        needs = [d for d in docs["needs"] if d["_id"] in self._changed["needs"]]
+        if not offers and not needs:
+            return
+        matcher = await Matcher.load(self.store, taxonomy)
+        total = len(offers) + len(needs)
+        for start in range(0, len(needs), MATCH_CHUNK):
+            chunk = needs[start : start + MATCH_CHUNK]
+            self._count_matches(await matcher.refresh(needs=chunk, offers=()), len(chunk), total)
+        keep = {n["_id"] for n in needs}
+        for start in range(0, len(offers), MATCH_CHUNK):
+            chunk = offers[start : start + MATCH_CHUNK]
+            counts = await matcher.refresh(offers=chunk, needs=(), skip_needs=keep)
+            self._count_matches(counts, len(chunk), total)
+
+    def _count_matches(self, counts: MatchCounts, listings: int, total: int) -> None:
+        self.report.matches.add(counts)
+        if self.progress:
+            self.progress("matching", listings, total)
 
     def _parse(
         self, batch: Batch, collection: str, parse: Callable[[Any], BaseModel]
@@ -321,6 +355,7 @@ class Importer:
             summary.inserted += written.inserted
             summary.updated += written.updated
             summary.unchanged += written.unchanged
+            self._changed[collection].update(written.changed_ids)
             if self.progress:
                 done = written.inserted + written.updated + written.unchanged
                 self.progress(collection, done, len(docs))

@@ -25,6 +25,7 @@ from pymongo import (
 )
 from pymongo.errors import BulkWriteError, PyMongoError
 
+from gateway.query import combine
 from schemas.common import utcnow
 
 MAX_PAGE = 100
@@ -38,8 +39,7 @@ BULK_CHUNK = 1000
 _LISTING_INDEXES = [
     IndexModel([("clusters", ASCENDING), ("_id", ASCENDING)]),  # visibility, paging
     IndexModel([("organisation", ASCENDING), ("_id", ASCENDING)]),  # relation loaders
-    IndexModel([("skill_set", ASCENDING), ("_id", ASCENDING)]),  # skill filters
-    IndexModel([("kind", ASCENDING), ("status", ASCENDING), ("skill_set", ASCENDING)]),
+    IndexModel([("skill_set", ASCENDING), ("_id", ASCENDING)]),  # skill filters, candidates
     IndexModel([("cell", ASCENDING)]),  # distance prefilter
     IndexModel([("terms", ASCENDING)]),  # text
     IndexModel([("period.start", ASCENDING)]),  # availability
@@ -48,6 +48,15 @@ _LISTING_INDEXES = [
 INDEXES: dict[str, list[IndexModel]] = {
     "offers": _LISTING_INDEXES,
     "needs": _LISTING_INDEXES,
+    "matches": [
+        IndexModel([("seq", ASCENDING)]),  # the cursor order; replay after a cursor
+        IndexModel([("offer", ASCENDING)]),
+        IndexModel([("need", ASCENDING)]),
+        IndexModel([("offer_organisation", ASCENDING), ("seq", ASCENDING)]),
+        IndexModel([("need_organisation", ASCENDING), ("seq", ASCENDING)]),
+        IndexModel([("need_clusters", ASCENDING), ("seq", ASCENDING)]),
+        IndexModel([("offer_clusters", ASCENDING), ("seq", ASCENDING)]),
+    ],
     "clusters": [
         IndexModel([("kind", ASCENDING), ("_id", ASCENDING)]),
         IndexModel([("federal_states", ASCENDING), ("_id", ASCENDING)]),
@@ -67,18 +76,23 @@ class PageError(ValueError):
     """A page request that cannot be served: `first` out of range or a malformed cursor."""
 
 
-def encode_cursor(key: str) -> str:
-    return base64.urlsafe_b64encode(f"k:{key}".encode()).decode()
+def encode_cursor(key: str | int) -> str:
+    """An opaque cursor for a sort key: `k:` for natural keys, `s:` for sequence numbers."""
+    tag = "s" if isinstance(key, int) else "k"
+    return base64.urlsafe_b64encode(f"{tag}:{key}".encode()).decode()
 
 
-def decode_cursor(cursor: str) -> str:
+def decode_cursor(cursor: str) -> str | int:
     try:
         raw = base64.urlsafe_b64decode(cursor.encode()).decode()
+        tag, _, key = raw.partition(":")
+        if tag == "s":
+            return int(key)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise PageError("after: not a cursor this API issued") from None
-    if not raw.startswith("k:"):
+    if tag != "k":
         raise PageError("after: not a cursor this API issued")
-    return raw[2:]
+    return key
 
 
 @dataclass(frozen=True)
@@ -86,12 +100,14 @@ class WriteCounts:
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+    changed_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Page:
-    """One page of a keyset-paginated listing, ordered by `_id`."""
+    """One page of a keyset-paginated listing, ordered by `order`."""
 
+    order: str
     documents: list[dict[str, Any]]
     total_count: int
     has_next_page: bool
@@ -133,18 +149,21 @@ class Store:
         *,
         first: int | None,
         after: str | None,
+        order: str = "_id",
     ) -> Page:
-        """Keyset pagination by `_id`: stable under inserts, no skip over the collection."""
+        """Keyset pagination by `order` (a unique field): stable under inserts, no skip."""
         limit = MAX_PAGE if first is None else first
         if not 0 <= limit <= MAX_PAGE:
             raise PageError(f"first: must be between 0 and {MAX_PAGE}, got {limit}")
         paged = dict(query)
         if after is not None:
-            paged = {"$and": [dict(query), {"_id": {"$gt": decode_cursor(after)}}]}
+            paged = combine(dict(query), {order: {"$gt": decode_cursor(after)}})
         coll = self.db[collection]
-        documents = await coll.find(paged).sort("_id", ASCENDING).limit(limit + 1).to_list(None)
+        cursor = coll.find(paged).sort(order, ASCENDING).limit(limit + 1)
+        documents = await cursor.batch_size(limit + 2).to_list(None)
         total = await coll.count_documents(dict(query))
         return Page(
+            order=order,
             documents=documents[:limit],
             total_count=total,
             has_next_page=len(documents) > limit,
@@ -259,16 +278,19 @@ class Store:
             now = utcnow()
             operations: list[InsertOne | UpdateOne] = []
             inserted = updated = 0
+            changed: list[str] = []
             for doc in chunk:
                 if doc["_id"] not in existing:
                     # a plain insert is several times faster than an upsert here; a
                     # concurrent import that inserted first surfaces as a duplicate key
                     inserted += 1
+                    changed.append(doc["_id"])
                     operations.append(
                         InsertOne(doc | {"created_at": now, "updated_at": now, "version": 1})
                     )
                 elif existing[doc["_id"]] != doc["content_hash"]:
                     updated += 1
+                    changed.append(doc["_id"])
                     fields = {k: v for k, v in doc.items() if k != "_id"}
                     operations.append(
                         UpdateOne(
@@ -283,7 +305,7 @@ class Store:
                     if any(e.get("code") != _DUPLICATE_KEY for e in error.details["writeErrors"]):
                         raise
                     inserted -= len(error.details["writeErrors"])
-            yield WriteCounts(inserted, updated, len(chunk) - inserted - updated)
+            yield WriteCounts(inserted, updated, len(chunk) - inserted - updated, tuple(changed))
 
     async def remember_places(self, locations: Iterable[Mapping[str, Any]]) -> None:
         """Record postcode coordinates, so distance filters can start from a postcode."""
@@ -338,3 +360,45 @@ class Store:
             ],
             ordered=False,
         )
+
+    async def next_sequence(self, name: str, count: int = 1) -> int:
+        """Reserve `count` numbers of the named global sequence; returns the first."""
+        counter = await self.db.counters.find_one_and_update(
+            {"_id": name},
+            {"$inc": {"seq": count}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        return counter["seq"] - count + 1
+
+    async def write_matches(self, writes: Sequence[tuple[str, dict[str, Any]]]) -> None:
+        """Insert, update or retract matches; each write takes the next cursor number."""
+        first = await self.next_sequence("matches", len(writes))
+        now = utcnow()
+        operations: list[InsertOne | UpdateOne] = []
+        for seq, (action, doc) in enumerate(writes, start=first):
+            if action == "insert":
+                operations.append(InsertOne(doc | {"seq": seq, "created_at": now}))
+            elif action == "update":
+                fields = {k: v for k, v in doc.items() if k != "_id"}
+                operations.append(UpdateOne({"_id": doc["_id"]}, {"$set": fields | {"seq": seq}}))
+            else:
+                retraction = {"active": False, "retracted_at": now, "updated_at": now, "seq": seq}
+                operations.append(
+                    UpdateOne(
+                        {"_id": doc["_id"], "status": {"$in": ["PROPOSED", "CONTACTED"]}},
+                        {"$set": retraction},
+                    )
+                )
+        try:
+            await self.db.matches.bulk_write(operations, ordered=False)
+        except BulkWriteError as error:
+            # a match another process inserted first: apply ours as an update
+            retry = []
+            for failed in error.details["writeErrors"]:
+                if failed.get("code") != _DUPLICATE_KEY:
+                    raise
+                doc = failed["op"]
+                fields = {k: v for k, v in doc.items() if k not in ("_id", "status", "created_at")}
+                retry.append(UpdateOne({"_id": doc["_id"]}, {"$set": fields}))
+            await self.db.matches.bulk_write(retry, ordered=False)

@@ -112,7 +112,12 @@ class Mutation:
     async def withdraw_offer(self, info: Info, id: strawberry.ID) -> OfferPayload:
         ctx = info.context
         work = listings.set_status(
-            ctx.store, ctx.viewer, "offers", Offer.node_key(id), Status.WITHDRAWN
+            ctx.store,
+            ctx.viewer,
+            "offers",
+            Offer.node_key(id),
+            Status.WITHDRAWN,
+            await ctx.taxonomy.get(),
         )
         return await _listing_payload(work, _offer)
 
@@ -151,7 +156,9 @@ class Mutation:
                 [("status", "closing needs FILLED, WITHDRAWN or EXPIRED", "INVALID")]
             )
             return _need(None, _user_errors(error))
-        work = listings.set_status(ctx.store, ctx.viewer, "needs", Need.node_key(id), status)
+        work = listings.set_status(
+            ctx.store, ctx.viewer, "needs", Need.node_key(id), status, await ctx.taxonomy.get()
+        )
         return await _listing_payload(work, _need)
 
     @strawberry.mutation(

@@ -4,27 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-import uvicorn
 import websockets
 
-from gateway.app import create_app
 from gateway.auth import create_key
 from gateway.demo import seed_dir
+from gateway.inprocess import serve_in_process
 from gateway.seeding import Importer, read_paths
 from gateway.settings import Settings
 from schemas.access import ApiKeySpec
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class GraphQLError(AssertionError):
@@ -136,20 +128,9 @@ class Subscription:
 @asynccontextmanager
 async def running_hub(settings: Settings) -> AsyncIterator[HubClient]:
     """The real app under uvicorn, started and stopped around the block."""
-    app = create_app(settings)
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    client = HubClient(f"http://127.0.0.1:{port}", app)
-    try:
-        yield client
-    finally:
-        await client.http.aclose()
-        server.should_exit = True
-        await task
+    async with serve_in_process(settings) as (url, app):
+        client = HubClient(url, app)
+        try:
+            yield client
+        finally:
+            await client.http.aclose()

@@ -262,10 +262,9 @@ async def test_every_filter_path_is_served_by_an_index(portal):
         "period.start",
         "cell",
     }
-    for condition in [*indexed, {"kind": "STAFF", "status": "OPEN", "skill_set": "welding"}]:
+    for condition in indexed:
         plan = await hub.store.db.offers.find(condition).explain()
-        if len(condition) == 1:
-            assert "IXSCAN" in str(plan["queryPlanner"]["winningPlan"]), (condition, plan)
+        assert "IXSCAN" in str(plan["queryPlanner"]["winningPlan"]), (condition, plan)
     plan = (
         await hub.store.db.offers.find(access.narrow({}, {"test-cluster"})).sort("_id", 1).explain()
     )

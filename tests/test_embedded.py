@@ -14,9 +14,8 @@ import httpx
 import pytest
 from pymongo import MongoClient
 
-from gateway.embedded import EmbeddedServer, _pid_alive, uri_for
+from gateway.embedded import EmbeddedServer, _pid_alive, free_port, uri_for
 from gateway.errors import DataDirInUse
-from tests.client import free_port
 
 
 def _wait(predicate, timeout: float, what: str) -> None:

@@ -83,7 +83,7 @@ def test_a_seed_killed_midway_converges_when_run_again(settings, mongo_uri):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CLUSTERHUB_", "MONGODB"))}
     env |= {"MONGODB_URI": mongo_uri, "CLUSTERHUB_DATABASE": settings.database}
     run = subprocess.Popen(
-        [sys.executable, "-m", "gateway.cli", "seed", "--synthetic", "4000"],
+        [sys.executable, "-m", "gateway.cli", "seed", "--no-match", "--synthetic", "4000"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -99,12 +99,12 @@ def test_a_seed_killed_midway_converges_when_run_again(settings, mongo_uri):
     partial = _state(mongo_uri, settings.database)
     assert 0 < len(partial["offers"]) < 2000 or len(partial["needs"]) < 2000
 
-    again = seed_cli(settings, "--synthetic", "4000")
+    again = seed_cli(settings, "--no-match", "--synthetic", "4000")
     assert again.returncode == 0, again.stdout + again.stderr
 
     clean = settings.model_copy(update={"database": settings.database + "_clean"})
     try:
-        assert seed_cli(clean, "--synthetic", "4000").returncode == 0
+        assert seed_cli(clean, "--no-match", "--synthetic", "4000").returncode == 0
         assert _state(mongo_uri, settings.database) == _state(mongo_uri, clean.database)
     finally:
         with MongoClient(mongo_uri) as client:

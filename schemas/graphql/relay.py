@@ -35,7 +35,7 @@ class Connection(Generic[T]):
 
     @classmethod
     def from_page(cls, page: Page, to_node: Callable[[dict[str, Any]], T]) -> Connection[T]:
-        edges = [Edge(node=to_node(d), cursor=encode_cursor(d["_id"])) for d in page.documents]
+        edges = [Edge(node=to_node(d), cursor=encode_cursor(d[page.order])) for d in page.documents]
         return cls(
             edges=edges,
             page_info=PageInfo(
