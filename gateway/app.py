@@ -97,7 +97,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         async with open_store(settings) as store:
             if settings.demo:
                 await seed_demo_if_empty(store)
-            events = EventStream(store, LIVE_COLLECTIONS)
+            events = EventStream(store, LIVE_COLLECTIONS, settings.subscriber_queue)
             await events.start()
             app.state.store, app.state.events = store, events
             app.state.taxonomy = TaxonomyCache(store.all_skills)

@@ -1,9 +1,11 @@
 """Live events: one MongoDB change stream per hub process, fanned out in memory.
 
-Every subscriber of every WebSocket gets its own bounded queue; the single change
-stream feeds them all. This keeps the number of open change streams independent
-of the number of subscribers (see shared/notes: many open streams stall Motor) and
-makes an event written by any hub process reach subscribers on every process.
+Every subscription gets its own bounded queue; the single change stream feeds them
+all. This keeps the number of open change streams independent of the number of
+subscribers (shared/notes: many open streams stall Motor) and makes a write by any
+hub process reach subscribers on every process. A subscriber that falls a whole
+queue behind is cut off (its `on_cut_off` hook closes its WebSocket) instead of
+slowing the others or holding events without bound.
 """
 
 from __future__ import annotations
@@ -11,14 +13,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from gateway.store import Store
 
 log = logging.getLogger("clusterhub.events")
 
-Predicate = Callable[[dict[str, Any]], bool]
+
+@dataclass(frozen=True)
+class Event:
+    """A change to a document: what happened, the document after it, the fields touched."""
+
+    operation: str
+    document: dict[str, Any]
+    updated_fields: frozenset[str] = frozenset()
+
+
+Predicate = Callable[[Event], bool]
+CutOff = Callable[[str], Awaitable[None]]
 
 
 class SubscriberTooSlow(Exception):
@@ -30,25 +44,28 @@ class StreamClosed(Exception):
 
 
 class Subscriber:
-    """One live subscription: a filter over a collection's documents and a bounded queue."""
+    """One live subscription: a filter over a collection's changes and a bounded queue."""
 
-    def __init__(self, collection: str, predicate: Predicate, maxsize: int) -> None:
+    def __init__(
+        self, collection: str, predicate: Predicate, maxsize: int, on_cut_off: CutOff | None
+    ) -> None:
         self.collection = collection
         self.predicate = predicate
-        self.queue: asyncio.Queue[dict[str, Any] | BaseException] = asyncio.Queue(maxsize)
+        self.queue: asyncio.Queue[Event | BaseException] = asyncio.Queue(maxsize)
+        self.on_cut_off = on_cut_off
         self.closed = False
 
-    def offer(self, document: dict[str, Any]) -> None:
-        if self.closed or not self.predicate(document):
+    def offer(self, event: Event) -> None:
+        if self.closed or not self.predicate(event):
             return
         try:
-            self.queue.put_nowait(document)
+            self.queue.put_nowait(event)
         except asyncio.QueueFull:
-            self.close(
-                SubscriberTooSlow(
-                    f"subscriber fell {self.queue.maxsize} events behind and was disconnected"
-                )
-            )
+            reason = f"too slow: fell {self.queue.maxsize} events behind"
+            self.close(SubscriberTooSlow(reason))
+            if self.on_cut_off is not None:
+                task = asyncio.create_task(self.on_cut_off(reason))
+                task.add_done_callback(_log_failure)
 
     def close(self, reason: BaseException) -> None:
         if self.closed:
@@ -58,12 +75,17 @@ class Subscriber:
             self.queue.get_nowait()
         self.queue.put_nowait(reason)
 
-    async def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
+    async def __aiter__(self) -> AsyncIterator[Event]:
         while True:
             item = await self.queue.get()
             if isinstance(item, BaseException):
                 raise item
             yield item
+
+
+def _log_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("cutting off a slow subscriber failed", exc_info=task.exception())
 
 
 class EventStream:
@@ -76,6 +98,10 @@ class EventStream:
         self._subscribers: set[Subscriber] = set()
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscribers)
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="clusterhub-change-stream")
@@ -90,8 +116,10 @@ class EventStream:
                 await self._task
 
     @contextlib.contextmanager
-    def subscribe(self, collection: str, predicate: Predicate):
-        subscriber = Subscriber(collection, predicate, self.queue_size)
+    def subscribe(
+        self, collection: str, predicate: Predicate, on_cut_off: CutOff | None = None
+    ) -> Iterator[Subscriber]:
+        subscriber = Subscriber(collection, predicate, self.queue_size, on_cut_off)
         self._subscribers.add(subscriber)
         try:
             yield subscriber
@@ -118,7 +146,9 @@ class EventStream:
         document = change.get("fullDocument")
         if document is None:
             return
+        updated = (change.get("updateDescription") or {}).get("updatedFields") or {}
+        event = Event(change["operationType"], document, frozenset(updated))
         collection = change["ns"]["coll"]
         for subscriber in list(self._subscribers):
             if subscriber.collection == collection:
-                subscriber.offer(document)
+                subscriber.offer(event)

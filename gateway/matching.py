@@ -283,6 +283,8 @@ def _match_fields(offer: Doc, need: Doc, found: Fit) -> Doc:
         "need_organisation": need["organisation"],
         "offer_clusters": offer.get("clusters", []),
         "need_clusters": need.get("clusters", []),
+        "parties": sorted({offer["organisation"], need["organisation"]}),
+        "clusters": sorted(set(offer.get("clusters", [])) | set(need.get("clusters", []))),
         "score": found.score,
         "explanation": found.explanation(),
         "suggested_trainings": found.suggested_trainings,

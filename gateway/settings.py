@@ -38,6 +38,12 @@ class Settings(BaseSettings):
         default=True,
         description="Acknowledge writes only once journaled (write concern j:true).",
     )
+    subscriber_queue: int = Field(
+        default=256,
+        ge=1,
+        le=100_000,
+        description="Events a subscription may fall behind before it is cut off.",
+    )
     embedded_start_timeout: float = Field(
         default=30.0, gt=0, description="Seconds to wait for the embedded store to answer."
     )

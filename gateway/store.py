@@ -52,10 +52,9 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("seq", ASCENDING)]),  # the cursor order; replay after a cursor
         IndexModel([("offer", ASCENDING)]),
         IndexModel([("need", ASCENDING)]),
-        IndexModel([("offer_organisation", ASCENDING), ("seq", ASCENDING)]),
-        IndexModel([("need_organisation", ASCENDING), ("seq", ASCENDING)]),
+        IndexModel([("parties", ASCENDING), ("seq", ASCENDING)]),
+        IndexModel([("clusters", ASCENDING), ("seq", ASCENDING)]),
         IndexModel([("need_clusters", ASCENDING), ("seq", ASCENDING)]),
-        IndexModel([("offer_clusters", ASCENDING), ("seq", ASCENDING)]),
     ],
     "clusters": [
         IndexModel([("kind", ASCENDING), ("_id", ASCENDING)]),
@@ -110,6 +109,7 @@ class Page:
     order: str
     documents: list[dict[str, Any]]
     total_count: int
+    """-1 when the caller asked not to count."""
     has_next_page: bool
     has_previous_page: bool
 
@@ -150,6 +150,7 @@ class Store:
         first: int | None,
         after: str | None,
         order: str = "_id",
+        count: bool = True,
     ) -> Page:
         """Keyset pagination by `order` (a unique field): stable under inserts, no skip."""
         limit = MAX_PAGE if first is None else first
@@ -161,7 +162,7 @@ class Store:
         coll = self.db[collection]
         cursor = coll.find(paged).sort(order, ASCENDING).limit(limit + 1)
         documents = await cursor.batch_size(limit + 2).to_list(None)
-        total = await coll.count_documents(dict(query))
+        total = await coll.count_documents(dict(query)) if count else -1
         return Page(
             order=order,
             documents=documents[:limit],
@@ -243,6 +244,27 @@ class Store:
             {"$set": fields | {"updated_at": utcnow()}, "$inc": {"version": 1}},
             return_document=ReturnDocument.AFTER,
         )
+
+    async def find_one_and_set(
+        self, collection: str, query: Mapping[str, Any], fields: Mapping[str, Any]
+    ) -> dict[str, Any] | None:
+        """Set `fields` on the document matching `query`; the updated document or None."""
+        return await self.db[collection].find_one_and_update(
+            dict(query), {"$set": dict(fields)}, return_document=ReturnDocument.AFTER
+        )
+
+    async def count_by(
+        self, collection: str, field: str, values: Sequence[str], query: Mapping[str, Any]
+    ) -> dict[str, int]:
+        """How many documents matching `query` hold each of `values` in `field`."""
+        pipeline = [
+            {"$match": {**query, field: {"$in": list(values)}}},
+            {"$unwind": f"${field}"},
+            {"$match": {field: {"$in": list(values)}}},
+            {"$group": {"_id": f"${field}", "n": {"$sum": 1}}},
+        ]
+        counts = {d["_id"]: d["n"] async for d in self.db[collection].aggregate(pipeline)}
+        return {v: counts.get(v, 0) for v in values}
 
     async def find_by_ids(self, collection: str, ids: Iterable[str]) -> list[dict[str, Any]]:
         ids = list(ids)

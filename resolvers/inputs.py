@@ -7,10 +7,11 @@ from typing import Any
 
 import strawberry
 
-from gateway import listings
+from gateway import listings, matches
 from gateway.store import Store
 from schemas.graphql.cluster import Cluster
 from schemas.graphql.listing import NeedFilter, OfferFilter
+from schemas.graphql.match import MatchFilter, PartyFilter
 from schemas.graphql.organisation import Organisation
 
 
@@ -55,3 +56,28 @@ async def listing_filter(
         available_to=available.get("end"),
         near=await listings.near(store, **given_fields(near)) if near else None,
     )
+
+
+def match_filter(value: MatchFilter | None) -> matches.MatchFilter:
+    given = given_fields(value)
+    return matches.MatchFilter(
+        cluster_ids=[Cluster.node_key(c) for c in given.get("cluster_ids", [])],
+        organisation_ids=[Organisation.node_key(o) for o in given.get("organisation_ids", [])],
+        kinds=given.get("kinds", []),
+        statuses=given.get("statuses", []),
+        min_score=given.get("min_score"),
+        include_retracted=given.get("include_retracted", False),
+    )
+
+
+def party_query(value: PartyFilter) -> dict[str, Any]:
+    """Offers or needs of the given clusters and organisations."""
+    given = given_fields(value)
+    query: dict[str, Any] = {}
+    if given.get("cluster_ids"):
+        query["clusters"] = {"$in": [Cluster.node_key(c) for c in given["cluster_ids"]]}
+    if given.get("organisation_ids"):
+        query["organisation"] = {
+            "$in": [Organisation.node_key(o) for o in given["organisation_ids"]]
+        }
+    return query

@@ -12,7 +12,7 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from gateway import access
+from gateway import access, matches
 from gateway.auth import Principal
 from gateway.store import MAX_PAGE, Store
 
@@ -29,6 +29,8 @@ class Loaders:
         self.organisations = self._by_id("organisations")
         self.offers = self._by_id("offers")
         self.needs = self._by_id("needs")
+        self.matches = self._by_id("matches", sides=("offer_clusters", "need_clusters"))
+        self.placements = DataLoader(load_fn=self._placements)
         self.offers_of_organisation = self._grouped("offers", "organisation")
         self.needs_of_organisation = self._grouped("needs", "organisation")
         self.members_of_cluster = self._grouped("organisations", "clusters")
@@ -39,17 +41,30 @@ class Loaders:
             self._visible = asyncio.ensure_future(access.visible_clusters(self.store, self.viewer))
         return await self._visible
 
-    def _by_id(self, collection: str, *, guarded: bool = True) -> DataLoader[str, Doc | None]:
+    def _by_id(
+        self,
+        collection: str,
+        *,
+        guarded: bool = True,
+        sides: tuple[str, ...] = ("clusters",),
+    ) -> DataLoader[str, Doc | None]:
+        """Documents by id; when `guarded`, only those whose every side the caller may see."""
+
         async def load(ids: list[str]) -> list[Doc | None]:
             docs = await self.store.get_many(collection, ids)
             if not guarded:
                 return docs
             visible = await self.visible()
             return [
-                d if d and access.may_see(d.get("clusters", []), visible) else None for d in docs
+                d if d and all(access.may_see(d.get(s, []), visible) for s in sides) else None
+                for d in docs
             ]
 
         return DataLoader(load_fn=load)
+
+    async def _placements(self, cluster_ids: list[str]) -> list[int]:
+        counts = await matches.placements(self.store, cluster_ids)
+        return [counts[c] for c in cluster_ids]
 
     def _grouped(self, collection: str, key: str) -> DataLoader[str, list[Doc]]:
         """Documents whose `key` holds each id, up to MAX_PAGE each: one query per batch."""

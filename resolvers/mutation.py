@@ -7,9 +7,10 @@ from typing import Any
 
 import strawberry
 
-from gateway import listings
+from gateway import listings, matches
 from gateway.access import Forbidden
 from gateway.errors import InputError, NotFound, VersionConflict
+from gateway.matches import MatchStatus
 from gateway.seeding import Batch, Importer, Rejection
 from resolvers.context import Info
 from resolvers.errors import error_code
@@ -30,6 +31,7 @@ from schemas.graphql.listing import (
     UpdateNeedInput,
     UpdateOfferInput,
 )
+from schemas.graphql.match import Match, MatchPayload
 
 _FIELD_NAMES = {"organisation": "organisationId"}
 
@@ -46,7 +48,7 @@ def _user_errors(error: Exception) -> list[UserError]:
     return [UserError(field="id", message=str(error), code=error_code(error) or "ERROR")]
 
 
-async def _listing_payload(
+async def _payload(
     work: Awaitable[dict[str, Any]], wrap: Callable[[dict[str, Any] | None, list[UserError]], Any]
 ) -> Any:
     """Run a write; expected failures become `userErrors` next to a null object."""
@@ -63,6 +65,10 @@ def _offer(doc: dict[str, Any] | None, errors: list[UserError]) -> OfferPayload:
 
 def _need(doc: dict[str, Any] | None, errors: list[UserError]) -> NeedPayload:
     return NeedPayload(need=Need.from_document(doc) if doc else None, user_errors=errors)
+
+
+def _match(doc: dict[str, Any] | None, errors: list[UserError]) -> MatchPayload:
+    return MatchPayload(match=Match.from_document(doc) if doc else None, user_errors=errors)
 
 
 def _create_record(input: Any) -> dict[str, Any]:
@@ -89,7 +95,7 @@ class Mutation:
         work = listings.create(
             ctx.store, ctx.viewer, "offers", _create_record(input), await ctx.taxonomy.get()
         )
-        return await _listing_payload(work, _offer)
+        return await _payload(work, _offer)
 
     @strawberry.mutation(description="Change an offer; pass the version you read.")
     async def update_offer(
@@ -106,7 +112,7 @@ class Mutation:
             version,
             await ctx.taxonomy.get(),
         )
-        return await _listing_payload(work, _offer)
+        return await _payload(work, _offer)
 
     @strawberry.mutation(description="Take an offer back; its matches are retracted.")
     async def withdraw_offer(self, info: Info, id: strawberry.ID) -> OfferPayload:
@@ -119,7 +125,7 @@ class Mutation:
             Status.WITHDRAWN,
             await ctx.taxonomy.get(),
         )
-        return await _listing_payload(work, _offer)
+        return await _payload(work, _offer)
 
     @strawberry.mutation(description="Ask for staff or production capacity.")
     async def create_need(self, info: Info, input: CreateNeedInput) -> NeedPayload:
@@ -127,7 +133,7 @@ class Mutation:
         work = listings.create(
             ctx.store, ctx.viewer, "needs", _create_record(input), await ctx.taxonomy.get()
         )
-        return await _listing_payload(work, _need)
+        return await _payload(work, _need)
 
     @strawberry.mutation(description="Change a need; pass the version you read.")
     async def update_need(
@@ -144,7 +150,7 @@ class Mutation:
             version,
             await ctx.taxonomy.get(),
         )
-        return await _listing_payload(work, _need)
+        return await _payload(work, _need)
 
     @strawberry.mutation(description="Close a need: FILLED (default) or WITHDRAWN.")
     async def close_need(
@@ -159,7 +165,7 @@ class Mutation:
         work = listings.set_status(
             ctx.store, ctx.viewer, "needs", Need.node_key(id), status, await ctx.taxonomy.get()
         )
-        return await _listing_payload(work, _need)
+        return await _payload(work, _need)
 
     @strawberry.mutation(
         description="Recommend a person (e.g. a runner-up applicant) to the other members; "
@@ -171,7 +177,18 @@ class Mutation:
         note = record.pop("consent_note", "")
         record |= {"kind": "TALENT", "consent": {"given_at": utcnow(), "note": note}}
         work = listings.create(ctx.store, ctx.viewer, "offers", record, await ctx.taxonomy.get())
-        return await _listing_payload(work, _offer)
+        return await _payload(work, _offer)
+
+    @strawberry.mutation(
+        description="Move a match along: PROPOSED -> CONTACTED -> ACCEPTED or DECLINED; "
+        "ACCEPTED -> PLACED. For the organisations of the match."
+    )
+    async def set_match_status(
+        self, info: Info, id: strawberry.ID, status: MatchStatus
+    ) -> MatchPayload:
+        ctx = info.context
+        work = matches.set_status(ctx.store, ctx.viewer, Match.node_key(id), status)
+        return await _payload(work, _match)
 
     @strawberry.mutation(
         permission_classes=[CanImport],

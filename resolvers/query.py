@@ -5,12 +5,15 @@ from __future__ import annotations
 import strawberry
 from strawberry import relay
 
-from gateway import access, listings
+from gateway import access, coverage, listings, matches
 from gateway.directory import cluster_query, organisation_query
+from gateway.matching import Matcher
+from gateway.query import combine
 from resolvers.context import Info
-from resolvers.inputs import given_fields, listing_filter
+from resolvers.inputs import given_fields, listing_filter, match_filter, party_query
 from schemas.graphql.cluster import Cluster, ClusterFilter
 from schemas.graphql.listing import Need, NeedFilter, Offer, OfferFilter
+from schemas.graphql.match import CoverageReport, Match, MatchFilter, PartyFilter
 from schemas.graphql.organisation import Organisation, OrganisationFilter
 from schemas.graphql.relay import Connection
 from schemas.graphql.skill import Skill
@@ -77,6 +80,38 @@ class Query:
     ) -> Connection[Need]:
         page = await _listing_page(info, "needs", filter, first, after)
         return Connection.from_page(page, Need.from_document)
+
+    @strawberry.field(description="Matches whose both sides the caller may see, in cursor order.")
+    async def matches(
+        self,
+        info: Info,
+        filter: MatchFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Match]:
+        visible = await info.context.loaders.visible()
+        query = combine(matches.match_query(match_filter(filter)), matches.visible_query(visible))
+        page = await info.context.store.page(
+            "matches", query, first=first, after=after, order="seq"
+        )
+        return Connection.from_page(page, Match.from_document)
+
+    @strawberry.field(
+        description="What share of the needed headcount the offers can fill, one person per "
+        "position (e.g. a city's vacancies against the staff a company releases)."
+    )
+    async def coverage(self, info: Info, needs: PartyFilter, offers: PartyFilter) -> CoverageReport:
+        ctx = info.context
+        visible = await ctx.loaders.visible()
+        need_docs, offer_docs = await coverage.parties(
+            ctx.store,
+            access.narrow(party_query(needs), visible),
+            access.narrow(party_query(offers), visible),
+        )
+        taxonomy = await ctx.taxonomy.get()
+        sharing = (await Matcher.load(ctx.store, taxonomy)).sharing
+        result = coverage.coverage(need_docs, offer_docs, taxonomy, sharing)
+        return CoverageReport.from_coverage(result)
 
     @strawberry.field(
         description="Skills of the taxonomy whose id, labels or synonyms contain `search`."

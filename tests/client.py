@@ -78,7 +78,7 @@ class HubClient:
     async def wait_subscribers(self, count: int, timeout: float = 5.0) -> None:
         """Wait until `count` subscriptions are registered with the event stream."""
         async with asyncio.timeout(timeout):
-            while len(self.app.state.events._subscribers) < count:
+            while self.app.state.events.subscriber_count < count:
                 await asyncio.sleep(0.01)
 
     @asynccontextmanager

@@ -48,6 +48,10 @@ class Cluster(Entity):
         docs = await info.context.loaders.members_of_cluster.load(self.id)
         return [Organisation.from_document(d) for d in docs]
 
+    @strawberry.field(description="Matches ending in a placement into this cluster's members.")
+    async def placements(self, info: strawberry.Info) -> int:
+        return await info.context.loaders.placements.load(self.id)
+
     @strawberry.field(description="At least three members with a binding membership.")
     def qualifies_as_network(self) -> bool:
         return self.binding_member_count >= 3

@@ -1,0 +1,184 @@
+"""Matches between offers and needs, and the coverage report."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar, Self
+
+import strawberry
+from strawberry import relay
+
+from gateway.coverage import Coverage
+from gateway.matches import MatchStatus
+from gateway.store import encode_cursor
+from schemas.graphql.common import UserError
+from schemas.graphql.enums import NeedKind
+from schemas.graphql.listing import Need, Offer
+from schemas.graphql.relay import Entity
+from schemas.graphql.skill import Skill, load_skills
+
+strawberry.enum(MatchStatus)
+
+
+@strawberry.type
+class MatchExplanation:
+    """Why an offer and a need fit."""
+
+    distance_km: float | None = strawberry.field(description="Null when a side has no place.")
+    overlapping_days: int
+    quantity_covered: float = strawberry.field(description="Headcount or amount covered.")
+    doc: strawberry.Private[dict[str, Any]]
+
+    @strawberry.field(description="Needed skills the offer has.")
+    async def matched_skills(self, info: strawberry.Info) -> list[Skill]:
+        return await load_skills(info, self.doc["matched_skills"])
+
+    @strawberry.field(description="Needed skills the offer has a related skill for.")
+    async def related_skills(self, info: strawberry.Info) -> list[Skill]:
+        return await load_skills(info, self.doc["related_skills"])
+
+    @strawberry.field(description="Needed skills the offer lacks.")
+    async def missing_skills(self, info: strawberry.Info) -> list[Skill]:
+        return await load_skills(info, self.doc["missing_skills"])
+
+
+@strawberry.federation.type(keys=["id"])
+class Match(Entity):
+    """An offer and a need that fit, with the score and why."""
+
+    loader_name: ClassVar[str] = "matches"
+    id: relay.NodeID[str]
+    kind: NeedKind
+    score: float = strawberry.field(description="0..1; see README, Matching.")
+    status: MatchStatus
+    active: bool = strawberry.field(description="False once retracted (a side closed).")
+    cursor: str = strawberry.field(description="Orders all matches; pass to matchFound(after:).")
+    explanation: MatchExplanation
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    doc: strawberry.Private[dict[str, Any]]
+
+    @strawberry.field
+    async def offer(self, info: strawberry.Info) -> Offer | None:
+        doc = await info.context.loaders.offers.load(self.doc["offer"])
+        return Offer.from_document(doc) if doc else None
+
+    @strawberry.field
+    async def need(self, info: strawberry.Info) -> Need | None:
+        doc = await info.context.loaders.needs.load(self.doc["need"])
+        return Need.from_document(doc) if doc else None
+
+    @strawberry.field(description="TRAINING offers that teach the need's missing skills.")
+    async def suggested_trainings(self, info: strawberry.Info) -> list[Offer]:
+        docs = await info.context.loaders.offers.load_many(self.doc["suggested_trainings"])
+        return [Offer.from_document(d) for d in docs if d]
+
+    @classmethod
+    def from_document(cls, doc: dict[str, Any]) -> Self:
+        explanation = doc["explanation"]
+        return cls(
+            id=doc["_id"],
+            kind=NeedKind(doc["kind"]),
+            score=doc["score"],
+            status=MatchStatus(doc["status"]),
+            active=doc.get("active", False),
+            cursor=encode_cursor(doc["seq"]),
+            explanation=MatchExplanation(
+                distance_km=explanation.get("distance_km"),
+                overlapping_days=explanation["overlap_days"],
+                quantity_covered=explanation["quantity_covered"],
+                doc=explanation,
+            ),
+            created_at=doc["created_at"],
+            updated_at=doc["updated_at"],
+            doc=doc,
+        )
+
+
+@strawberry.input(description="Every condition given must hold; filters never widen access.")
+class MatchFilter:
+    cluster_ids: list[str] | None = strawberry.field(
+        default=None, description="Matches with a side in any of these clusters."
+    )
+    organisation_ids: list[str] | None = strawberry.field(
+        default=None, description="Matches these organisations are a party to."
+    )
+    kinds: list[NeedKind] | None = None
+    statuses: list[MatchStatus] | None = None
+    min_score: float | None = None
+    include_retracted: bool = False
+
+
+@strawberry.type
+class MatchPayload:
+    match: Match | None
+    user_errors: list[UserError]
+
+
+@strawberry.input(description="Which offers or needs take part in a coverage calculation.")
+class PartyFilter:
+    cluster_ids: list[str] | None = None
+    organisation_ids: list[str] | None = None
+
+
+@strawberry.type
+class SkillCoverage:
+    skill_id: strawberry.Private[str]
+    needed: int = strawberry.field(description="Headcount of needs that require the skill.")
+    covered: int = strawberry.field(description="Of that, what the offers can fill.")
+    share: float
+
+    @strawberry.field
+    async def skill(self, info: strawberry.Info) -> Skill | None:
+        found = await load_skills(info, [self.skill_id])
+        return found[0] if found else None
+
+
+@strawberry.type
+class UnmetNeed:
+    need_id: strawberry.Private[str]
+    missing: int = strawberry.field(description="Headcount left unfilled.")
+
+    @strawberry.field
+    async def need(self, info: strawberry.Info) -> Need | None:
+        doc = await info.context.loaders.needs.load(self.need_id)
+        return Need.from_document(doc) if doc else None
+
+
+@strawberry.type(
+    description="What share of the needed headcount the offers can fill, "
+    "one person for one position (a maximum flow)."
+)
+class CoverageReport:
+    needed: int
+    covered: int
+    share: float
+    covered_with_training: int = strawberry.field(
+        description="Covered when people take the suggested trainings first."
+    )
+    share_with_training: float
+    by_skill: list[SkillCoverage]
+    unmet: list[UnmetNeed]
+
+    @classmethod
+    def from_coverage(cls, result: Coverage) -> CoverageReport:
+        def share(part: int, whole: int) -> float:
+            return round(part / whole, 4) if whole else 0.0
+
+        return cls(
+            needed=result.needed,
+            covered=result.covered,
+            share=share(result.covered, result.needed),
+            covered_with_training=result.covered_with_training,
+            share_with_training=share(result.covered_with_training, result.needed),
+            by_skill=[
+                SkillCoverage(
+                    skill_id=s.skill_id,
+                    needed=s.needed,
+                    covered=s.covered,
+                    share=share(s.covered, s.needed),
+                )
+                for s in result.by_skill
+            ],
+            unmet=[UnmetNeed(need_id=nid, missing=missing) for nid, missing in result.unmet],
+        )
