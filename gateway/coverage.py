@@ -85,7 +85,7 @@ def coverage(
         for offer in people:
             if not sharing.mutual(offer, need):
                 continue
-            found = fit(offer, need, taxonomy, trainings)
+            found = fit(offer, need, taxonomy, trainings, career_change=True)
             if found is None:
                 continue
             with_training.add((offer["_id"], need["_id"]))

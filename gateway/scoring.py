@@ -99,8 +99,15 @@ def fit(
     need: dict[str, Any],
     taxonomy: Taxonomy,
     trainings: Iterable[dict[str, Any]] = (),
+    *,
+    career_change: bool = False,
 ) -> Fit | None:
-    """Score `offer` against `need`; None when a hard rule fails."""
+    """Score `offer` against `need`; None when a hard rule fails.
+
+    Trainings close gaps but do not make a match on their own, unless
+    `career_change` admits people whose every required skill a training teaches
+    (career changers, as the coverage calculation's "with training" figure counts).
+    """
     if offer["organisation"] == need["organisation"]:
         return None
     days = overlap_days(offer["period"], need["period"])
@@ -143,8 +150,8 @@ def fit(
             return None
         suggested = sorted({t for ids in teaching.values() for t in ids})
         credit += 2 * TRAINING_CREDIT * len(missing_required)
-    if not matched and not related:
-        return None  # trainings close gaps; they do not make a match on their own
+    if not matched and not related and not career_change:
+        return None
 
     total_weight = 2 * len(required) + len(optional)
     skills_score = credit / total_weight if total_weight else 1.0
