@@ -32,20 +32,43 @@ def require_principal(principal: Principal | None) -> Principal:
     return principal
 
 
+class Sharing:
+    """The clusters' sharing policies: which clusters' listings members of others may see."""
+
+    def __init__(self, clusters: Iterable[dict[str, Any]]) -> None:
+        self._hub: set[str] = set()
+        self._partners: dict[str, set[str]] = {}
+        for c in clusters:
+            policy = (c.get("sharing") or {}).get("policy", "CLUSTER")
+            if policy == "HUB":
+                self._hub.add(c["_id"])
+            elif policy == "PARTNERS":
+                self._partners[c["_id"]] = set(c["sharing"].get("partners", []))
+
+    @classmethod
+    async def load(cls, store: Store) -> Sharing:
+        """All clusters' policies: a few hundred small documents."""
+        return cls(await store.find("clusters", {}, projection={"sharing": 1}, limit=100_000))
+
+    def visible_from(self, own: Iterable[str]) -> set[str]:
+        """Clusters whose members' listings members of the `own` clusters may see."""
+        own = set(own)
+        return own | self._hub | {c for c, partners in self._partners.items() if partners & own}
+
+    def sees(self, viewer: dict[str, Any], listing: dict[str, Any]) -> bool:
+        """Whether `viewer`'s organisation (its clusters) may see `listing`."""
+        return may_see(listing.get("clusters", []), self.visible_from(viewer.get("clusters", [])))
+
+    def mutual(self, a: dict[str, Any], b: dict[str, Any]) -> bool:
+        return self.sees(a, b) and self.sees(b, a)
+
+
 async def visible_clusters(store: Store, principal: Principal | None) -> set[str] | None:
     """Clusters whose listings `principal` may see; None means all (HUB_ADMIN)."""
     principal = require_principal(principal)
     if principal.role is Role.HUB_ADMIN:
         return None
-    own = list(principal.clusters)
-    query = {
-        "$or": [
-            {"_id": {"$in": own}},
-            {"sharing.policy": "HUB"},
-            {"sharing.policy": "PARTNERS", "sharing.partners": {"$in": own}},
-        ]
-    }
-    return {d["_id"] for d in await store.find("clusters", query, limit=100_000)}
+    return (await Sharing.load(store)).visible_from(principal.clusters)
 
 
 def narrow(query: dict[str, Any], visible: set[str] | None) -> dict[str, Any]:

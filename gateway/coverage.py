@@ -16,7 +16,7 @@ from typing import Any
 
 import networkx as nx
 
-from gateway.matching import Sharing
+from gateway.access import Sharing
 from gateway.query import combine
 from gateway.scoring import fit
 from gateway.store import Store

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from gateway.access import Sharing
 from gateway.geo import cells_within
 from gateway.scoring import Fit, distance_km, fit, overlap_days
 from gateway.store import Store
@@ -30,33 +31,6 @@ ACTIVE_STATUSES = ("PROPOSED", "CONTACTED")
 """Matches still in play; those are retracted when a side closes. Later ones are history."""
 
 Doc = dict[str, Any]
-
-
-class Sharing:
-    """The clusters' sharing policies, to decide who may see whom."""
-
-    def __init__(self, clusters: Iterable[Doc]) -> None:
-        self._hub: set[str] = set()
-        self._partners: dict[str, set[str]] = {}
-        for c in clusters:
-            policy = (c.get("sharing") or {}).get("policy", "CLUSTER")
-            if policy == "HUB":
-                self._hub.add(c["_id"])
-            elif policy == "PARTNERS":
-                self._partners[c["_id"]] = set(c["sharing"].get("partners", []))
-
-    def visible_from(self, own: Iterable[str]) -> set[str]:
-        """Clusters whose members' listings members of `own` clusters may see."""
-        own = set(own)
-        return own | self._hub | {c for c, partners in self._partners.items() if partners & own}
-
-    def sees(self, viewer: Doc, listing: Doc) -> bool:
-        return not self.visible_from(viewer.get("clusters", [])).isdisjoint(
-            listing.get("clusters", [])
-        )
-
-    def mutual(self, a: Doc, b: Doc) -> bool:
-        return self.sees(a, b) and self.sees(b, a)
 
 
 @dataclass
@@ -109,8 +83,7 @@ class Matcher:
 
     @classmethod
     async def load(cls, store: Store, taxonomy: Taxonomy) -> Matcher:
-        clusters = await store.find("clusters", {}, projection={"sharing": 1}, limit=100_000)
-        return cls(store, taxonomy, Sharing(clusters))
+        return cls(store, taxonomy, await Sharing.load(store))
 
     async def refresh(
         self,

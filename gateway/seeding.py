@@ -238,71 +238,37 @@ class Importer:
             kept.append((record, model))
         return kept
 
-    async def run(self, batch: Batch, *, strict: bool = False) -> ImportReport:
+    async def run(
+        self, batch: Batch, *, strict: bool = False, scope: str | None = None
+    ) -> ImportReport:
+        """Validate, write and match `batch`.
+
+        With a `scope` (a CLUSTER_ADMIN's cluster) only that cluster, its members and
+        their offers and needs are accepted, and no skills: the rest is rejected.
+        """
         self.report.rejections.extend(batch.rejections)
         docs: dict[str, list[dict[str, Any]]] = {}
-
-        skills = self._parse(batch, "skills", Skill.model_validate)
         taxonomy = Taxonomy(await self.store.all_skills())
-        for _, skill in skills:
-            taxonomy.add(skill_document(skill))
-        docs["skills"] = []
-        for record, skill in skills:
-            missing = [r for r in skill.related if r not in taxonomy]
-            if missing:
-                self._reject("skills", record, "related", f"unknown skill ids {missing}")
-            else:
-                docs["skills"].append(skill_document(skill))
-
-        clusters = self._parse(batch, "clusters", Cluster.model_validate)
-        known_clusters = {c.id for _, c in clusters} | await self.store.existing_ids(
-            "clusters",
-            {p for _, c in clusters for p in c.sharing.partners}
-            | {c for r in batch.records["organisations"] for c in _membership_clusters(r)},
-        )
-        docs["clusters"] = []
-        for record, cluster in clusters:
-            missing = [p for p in cluster.sharing.partners if p not in known_clusters]
-            if missing:
-                self._reject("clusters", record, "sharing.partners", f"unknown clusters {missing}")
-                known_clusters.discard(cluster.id)
-            else:
-                docs["clusters"].append(cluster_document(cluster))
-
-        organisations = self._parse(batch, "organisations", Organisation.model_validate)
-        docs["organisations"] = []
-        for record, organisation in organisations:
-            missing = [c for c in organisation.cluster_ids if c not in known_clusters]
-            if missing:
-                self._reject("organisations", record, "memberships", f"unknown clusters {missing}")
-            else:
-                docs["organisations"].append(organisation_document(organisation))
-
-        org_docs = {d["_id"]: d for d in docs["organisations"]}
-        referenced = {
-            r.data.get("organisation")
-            for name in ("offers", "needs")
-            for r in batch.records[name]
-            if isinstance(r.data, dict) and isinstance(r.data.get("organisation"), str)
-        }
-        for doc in await self.store.find_by_ids("organisations", referenced - set(org_docs)):
-            org_docs[doc["_id"]] = doc
+        docs["skills"] = self._skills(batch, taxonomy, scope)
+        docs["clusters"], known_clusters = await self._clusters(batch, scope)
+        docs["organisations"] = await self._organisations(batch, known_clusters, scope)
+        org_docs = await self._organisations_referenced(batch, docs["organisations"])
         for name, parse in (("offers", _OFFER.validate_python), ("needs", _NEED.validate_python)):
             docs[name] = []
             for record, listing in self._parse(batch, name, parse):
                 organisation = org_docs.get(listing.organisation)
                 if organisation is None:
-                    self._reject(
-                        name,
-                        record,
-                        "organisation",
-                        f"unknown organisation {listing.organisation!r}",
-                    )
-                    continue
-                try:
-                    docs[name].append(listing_document(listing, organisation, taxonomy))
-                except UnknownSkill as error:
-                    self._reject(name, record, _skill_field(record.data, error.text), str(error))
+                    message = f"unknown organisation {listing.organisation!r}"
+                    self._reject(name, record, "organisation", message)
+                elif scope is not None and scope not in organisation.get("clusters", []):
+                    message = f"{listing.organisation!r} is not a member of {scope!r}"
+                    self._reject(name, record, "organisation", message)
+                else:
+                    try:
+                        docs[name].append(listing_document(listing, organisation, taxonomy))
+                    except UnknownSkill as error:
+                        field_ = _skill_field(record.data, error.text)
+                        self._reject(name, record, field_, str(error))
 
         if strict and self.report.rejections:
             self.report.written = False
@@ -338,6 +304,85 @@ class Importer:
         self.report.matches.add(counts)
         if self.progress:
             self.progress("matching", listings, total)
+
+    def _skills(self, batch: Batch, taxonomy: Taxonomy, scope: str | None) -> list[dict[str, Any]]:
+        """Skills of the batch, added to `taxonomy` so that listings can use them at once."""
+        skills = self._parse(batch, "skills", Skill.model_validate)
+        if scope is not None:
+            for record, _ in skills:
+                self._reject("skills", record, "", "only a HUB_ADMIN changes the taxonomy")
+            return []
+        for _, skill in skills:
+            taxonomy.add(skill_document(skill))
+        docs = []
+        for record, skill in skills:
+            missing = [r for r in skill.related if r not in taxonomy]
+            if missing:
+                self._reject("skills", record, "related", f"unknown skill ids {missing}")
+            else:
+                docs.append(skill_document(skill))
+        return docs
+
+    async def _clusters(
+        self, batch: Batch, scope: str | None
+    ) -> tuple[list[dict[str, Any]], set[str]]:
+        """Cluster documents of the batch, and every cluster id known after it."""
+        clusters = self._parse(batch, "clusters", Cluster.model_validate)
+        known = {c.id for _, c in clusters} | await self.store.existing_ids(
+            "clusters",
+            {p for _, c in clusters for p in c.sharing.partners}
+            | {c for r in batch.records["organisations"] for c in _membership_clusters(r)},
+        )
+        docs = []
+        for record, cluster in clusters:
+            missing = [p for p in cluster.sharing.partners if p not in known]
+            if scope is not None and cluster.id != scope:
+                self._reject("clusters", record, "id", f"you may import only cluster {scope!r}")
+                known.discard(cluster.id)
+            elif missing:
+                self._reject("clusters", record, "sharing.partners", f"unknown clusters {missing}")
+                known.discard(cluster.id)
+            else:
+                docs.append(cluster_document(cluster))
+        return docs, known
+
+    async def _organisations(
+        self, batch: Batch, known_clusters: set[str], scope: str | None
+    ) -> list[dict[str, Any]]:
+        organisations = self._parse(batch, "organisations", Organisation.model_validate)
+        ids = [o.id for _, o in organisations]
+        stored = {
+            d["_id"]: set(d.get("clusters", []))
+            for d in await self.store.find_by_ids("organisations", ids)
+        }
+        docs = []
+        for record, organisation in organisations:
+            clusters = set(organisation.cluster_ids)
+            missing = sorted(c for c in clusters if c not in known_clusters)
+            allowed = {scope} | stored.get(organisation.id, set())
+            if missing:
+                self._reject("organisations", record, "memberships", f"unknown clusters {missing}")
+            elif scope is not None and (scope not in clusters or not clusters <= allowed):
+                message = f"a CLUSTER_ADMIN adds members to {scope!r} only"
+                self._reject("organisations", record, "memberships", message)
+            else:
+                docs.append(organisation_document(organisation))
+        return docs
+
+    async def _organisations_referenced(
+        self, batch: Batch, imported: list[dict[str, Any]]
+    ) -> dict[str, dict[str, Any]]:
+        """The organisations offers and needs of the batch name: imported or stored."""
+        found = {d["_id"]: d for d in imported}
+        referenced = {
+            r.data.get("organisation")
+            for name in ("offers", "needs")
+            for r in batch.records[name]
+            if isinstance(r.data, dict) and isinstance(r.data.get("organisation"), str)
+        }
+        for doc in await self.store.find_by_ids("organisations", referenced - set(found)):
+            found[doc["_id"]] = doc
+        return found
 
     def _parse(
         self, batch: Batch, collection: str, parse: Callable[[Any], BaseModel]

@@ -11,7 +11,7 @@ from gateway import listings, matches
 from gateway.access import Forbidden
 from gateway.errors import InputError, NotFound, VersionConflict
 from gateway.matches import MatchStatus
-from gateway.seeding import Batch, Importer, Rejection
+from gateway.seeding import Batch, Importer
 from resolvers.context import Info
 from resolvers.errors import error_code
 from resolvers.inputs import as_record
@@ -199,7 +199,7 @@ class Mutation:
     ) -> types.ImportReport:
         viewer = info.context.viewer
         scope = viewer.cluster if viewer and viewer.role is Role.CLUSTER_ADMIN else None
-        report = await Importer(info.context.store).run(_batch(input, scope), strict=strict)
+        report = await Importer(info.context.store).run(_batch(input), strict=strict, scope=scope)
         info.context.taxonomy.invalidate()
         return types.ImportReport(
             ok=report.ok,
@@ -212,18 +212,11 @@ class Mutation:
         )
 
 
-def _batch(inputs: list[types.ClusterImportInput], cluster_scope: str | None) -> Batch:
+def _batch(inputs: list[types.ClusterImportInput]) -> Batch:
     batch = Batch()
     for i, item in enumerate(inputs):
-        source = f"input[{i}]"
-        cluster_id = item.cluster.get("id") if isinstance(item.cluster, dict) else None
-        if cluster_scope is not None and cluster_id != cluster_scope:
-            batch.rejections.append(
-                Rejection(source, "cluster", "id", f"you may import only cluster {cluster_scope!r}")
-            )
-            continue
         batch.add_cluster_file(
-            source,
+            f"input[{i}]",
             {
                 "cluster": item.cluster,
                 "organisations": item.organisations,

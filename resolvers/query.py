@@ -6,8 +6,8 @@ import strawberry
 from strawberry import relay
 
 from gateway import access, coverage, listings, matches
+from gateway.access import Sharing
 from gateway.directory import cluster_query, organisation_query
-from gateway.matching import Matcher
 from gateway.query import combine
 from resolvers.context import Info
 from resolvers.inputs import given_fields, listing_filter, match_filter, party_query
@@ -109,7 +109,7 @@ class Query:
             access.narrow(party_query(offers), visible),
         )
         taxonomy = await ctx.taxonomy.get()
-        sharing = (await Matcher.load(ctx.store, taxonomy)).sharing
+        sharing = await Sharing.load(ctx.store)
         result = coverage.coverage(need_docs, offer_docs, taxonomy, sharing)
         return CoverageReport.from_coverage(result)
 
