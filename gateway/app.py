@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -18,12 +19,14 @@ from strawberry.exceptions import ConnectionRejectionError
 
 from gateway.auth import InvalidApiKey, authenticate, bearer_token
 from gateway.database import open_store
-from gateway.demo import seed_demo_if_empty
+from gateway.demo import create_demo_keys, seed_demo_if_empty
 from gateway.events import EventStream
+from gateway.limits import MaxBodySize, json_error, too_many_requests
+from gateway.ratelimit import RateLimiter
 from gateway.settings import Settings, get_settings
 from gateway.taxonomy import TaxonomyCache
 from resolvers.context import Context
-from resolvers.schema import schema
+from resolvers.schema import build_schema
 
 log = logging.getLogger("clusterhub")
 
@@ -34,17 +37,26 @@ READY_TIMEOUT = 2.0
 class _GraphQL(GraphQL):
     """Strawberry's ASGI app with the hub's per-request context and API-key authentication."""
 
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(build_schema(settings))
+        self.limiter = RateLimiter(settings.rate_limit_per_minute)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Authenticate and rate-limit HTTP requests before GraphQL sees them."""
         if scope["type"] == "http":
             request = Request(scope)
             token = bearer_token(request.headers.get("authorization"))
             try:
                 viewer = await authenticate(request.app.state.store, token) if token else None
             except InvalidApiKey as error:
-                body = {
-                    "errors": [{"message": str(error), "extensions": {"code": "UNAUTHENTICATED"}}]
-                }
-                await JSONResponse(body, 401)(scope, receive, send)
+                await json_error(send, 401, "UNAUTHENTICATED", str(error))
+                return
+            caller = (
+                viewer.key_id if viewer else f"ip:{request.client.host if request.client else '-'}"
+            )
+            wait = self.limiter.allow(caller)
+            if wait:
+                await too_many_requests(send, wait)
                 return
             scope.setdefault("state", {})["viewer"] = viewer
         await super().__call__(scope, receive, send)
@@ -95,8 +107,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with open_store(settings) as store:
-            if settings.demo:
-                await seed_demo_if_empty(store)
+            if settings.demo and await seed_demo_if_empty(store) is not None:
+                await create_demo_keys(store, settings.data_dir)
             events = EventStream(store, LIVE_COLLECTIONS, settings.subscriber_queue)
             await events.start()
             app.state.store, app.state.events = store, events
@@ -106,8 +118,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             finally:
                 await events.stop()  # ends every subscription before the client closes
 
-    graphql = _GraphQL(schema)
+    graphql = _GraphQL(settings)
     return Starlette(
+        middleware=[Middleware(MaxBodySize, limit=settings.max_body_bytes)],
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),

@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from gateway import audit
 from gateway.errors import ClusterHubError
 from gateway.store import Store
 from schemas.access import ApiKeySpec, Role
@@ -47,8 +48,13 @@ def bearer_token(header: str | None) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-async def create_key(store: Store, spec: ApiKeySpec) -> tuple[str, dict[str, Any]]:
-    """A new key and its stored record; the key itself is returned once and never stored."""
+async def create_key(
+    store: Store, spec: ApiKeySpec, by: Principal | None = None
+) -> tuple[str, dict[str, Any]]:
+    """A new key and its stored record; the key itself is returned once and never stored.
+
+    `by` is who asked (None: the command line), for the audit log.
+    """
     if spec.cluster and not await store.existing_ids("clusters", [spec.cluster]):
         raise UnknownScope(f"cluster: no cluster {spec.cluster!r}")
     if spec.organisation and not await store.existing_ids("organisations", [spec.organisation]):
@@ -65,6 +71,7 @@ async def create_key(store: Store, spec: ApiKeySpec) -> tuple[str, dict[str, Any
         "revoked_at": None,
     }
     await store.insert("api_keys", record)
+    await audit.record(store, by, "create api key", record["_id"], role=str(spec.role))
     return key, record
 
 
@@ -87,10 +94,13 @@ async def authenticate(store: Store, key: str) -> Principal:
     )
 
 
-async def revoke_key(store: Store, key_id: str) -> bool:
-    return await store.update_one(
+async def revoke_key(store: Store, key_id: str, by: Principal | None = None) -> bool:
+    revoked = await store.update_one(
         "api_keys", {"_id": key_id, "revoked_at": None}, {"$set": {"revoked_at": utcnow()}}
     )
+    if revoked:
+        await audit.record(store, by, "revoke api key", key_id)
+    return revoked
 
 
 async def list_keys(store: Store) -> list[dict[str, Any]]:

@@ -36,7 +36,7 @@ async def open_store(settings: Settings, *, share: bool = False) -> AsyncIterato
             log.info("embedded store started at %s (data in %s)", uri, server.data_dir)
     store = Store.connect(uri, settings.database, journal=settings.journal)
     try:
-        await store.ensure_indexes()
+        await store.ensure_indexes(settings.referral_ttl_days * 86_400)
         yield store
     finally:
         await store.close()

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from pydantic import ValidationError
+
 
 class ClusterHubError(Exception):
     """Base of all errors raised on purpose by the hub."""
@@ -30,6 +34,19 @@ class InputError(ClusterHubError):
         super().__init__("; ".join(f"{f}: {m}" for f, m, _ in problems))
         self.problems = problems
         """(field path, message, code) for each problem."""
+
+    @classmethod
+    def from_validation(cls, error: ValidationError, tags: Iterable[str] = ()) -> InputError:
+        """pydantic's errors as problems; `tags` are union tags to leave out of paths."""
+        skip = set(tags)
+        problems = []
+        for e in error.errors(include_url=False):
+            loc = [str(p) for p in e["loc"]]
+            if loc and loc[0] in skip:
+                loc = loc[1:]
+            message = e["msg"].removeprefix("Value error, ")
+            problems.append((".".join(loc) or "input", message, "INVALID"))
+        return cls(problems)
 
 
 class VersionConflict(ClusterHubError):

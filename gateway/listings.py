@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from gateway import access
+from gateway import access, audit
 from gateway.auth import Principal
 from gateway.documents import listing_document, listing_record
 from gateway.errors import InputError, NotFound, VersionConflict
@@ -171,23 +171,11 @@ def _within(location: dict[str, Any], circle: Near) -> bool:
     )
 
 
-def _problems(error: ValidationError) -> list[tuple[str, str, str]]:
-    problems = []
-    for e in error.errors(include_url=False):
-        loc = [str(p) for p in e["loc"]]
-        if loc and loc[0] in {k for _, k in _MODELS}:
-            loc = loc[1:]  # the union tag is not a field
-        problems.append(
-            (".".join(loc) or "input", e["msg"].removeprefix("Value error, "), "INVALID")
-        )
-    return problems
-
-
 def _validate(collection: Collection, record: dict[str, Any]) -> BaseModel:
     try:
         return _ADAPTERS[collection].validate_python(record)
     except ValidationError as error:
-        raise InputError(_problems(error)) from None
+        raise InputError.from_validation(error, tags={k for _, k in _MODELS}) from None
 
 
 async def _organisation(store: Store, organisation_id: str) -> dict[str, Any]:
@@ -221,6 +209,7 @@ async def create(
     record = {**record, "id": new_id(org["_id"], str(record.get("kind", "x")))}
     doc = _document(_validate(collection, record), org, taxonomy)
     stored = await store.insert_versioned(collection, doc)
+    await audit.record(store, principal, f"create {collection[:-1]}", stored["_id"])
     await _rematch(store, taxonomy, collection, stored)
     return stored
 
@@ -268,6 +257,8 @@ async def update(
     if updated is None:
         latest = await store.find_one(collection, {"_id": current["_id"]})
         raise VersionConflict(latest["version"] if latest else expected_version)
+    fields = sorted(changes)
+    await audit.record(store, principal, f"update {collection[:-1]}", updated["_id"], fields=fields)
     await _rematch(store, taxonomy, collection, updated)
     return updated
 
@@ -290,5 +281,8 @@ async def set_status(
     )
     if updated is None:
         raise VersionConflict(current["version"])
+    await audit.record(
+        store, principal, f"set {collection[:-1]} status", updated["_id"], status=str(status)
+    )
     await _rematch(store, taxonomy, collection, updated)
     return updated

@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
-from gateway import access
+from gateway import access, audit
 from gateway.auth import Principal
 from gateway.errors import InputError, NotFound
 from gateway.store import Store
@@ -124,6 +124,7 @@ async def set_status(
     )
     if updated is None:
         raise InputError([("status", "the match changed meanwhile; read it again", "CONFLICT")])
+    await audit.record(store, principal, "set match status", updated["_id"], status=str(status))
     return updated
 
 

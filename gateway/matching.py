@@ -262,6 +262,8 @@ def _match_fields(offer: Doc, need: Doc, found: Fit) -> Doc:
         "explanation": found.explanation(),
         "suggested_trainings": found.suggested_trainings,
     }
+    if offer["kind"] == "TALENT":  # expires with the referral (TTL index)
+        fields["talent_consent_at"] = offer["consent"]["given_at"]
     fields["fingerprint"] = _fingerprint(fields)
     fields["active"] = True
     fields["updated_at"] = utcnow()

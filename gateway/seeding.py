@@ -19,6 +19,8 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from gateway import audit
+from gateway.auth import Principal
 from gateway.documents import (
     cluster_document,
     listing_document,
@@ -199,9 +201,15 @@ class Importer:
     """
 
     def __init__(
-        self, store: Store, progress: ProgressCallback | None = None, *, match: bool = True
+        self,
+        store: Store,
+        progress: ProgressCallback | None = None,
+        *,
+        match: bool = True,
+        by: Principal | None = None,
     ) -> None:
         self.store = store
+        self.by = by
         self.progress = progress
         self.match = match
         self.report = ImportReport()
@@ -282,6 +290,8 @@ class Importer:
         )
         if self.match:
             await self._match(docs, taxonomy)
+        counts = {c: vars(s) for c, s in self.report.summaries.items()}
+        await audit.record(self.store, self.by, "import", scope or "hub", counts=counts)
         return self.report
 
     async def _match(self, docs: dict[str, list[dict[str, Any]]], taxonomy: Taxonomy) -> None:

@@ -44,6 +44,19 @@ class Settings(BaseSettings):
         le=100_000,
         description="Events a subscription may fall behind before it is cut off.",
     )
+    referral_ttl_days: int = Field(
+        default=180, ge=1, le=3650, description="Days a TALENT referral lives after consent."
+    )
+    max_body_bytes: int = Field(
+        default=4 * 1024 * 1024, ge=1024, description="Largest request body (413 beyond it)."
+    )
+    max_query_depth: int = Field(default=12, ge=2, description="Deepest selection allowed.")
+    max_aliases: int = Field(default=30, ge=1, description="Aliases allowed in one operation.")
+    max_tokens: int = Field(default=5000, ge=10, description="Tokens allowed in one document.")
+    introspection: bool = Field(default=True, description="Allow schema introspection.")
+    rate_limit_per_minute: int = Field(
+        default=600, ge=1, description="Requests per API key (or client address) per minute."
+    )
     embedded_start_timeout: float = Field(
         default=30.0, gt=0, description="Seconds to wait for the embedded store to answer."
     )

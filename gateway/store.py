@@ -23,7 +23,7 @@ from pymongo import (
     UpdateOne,
     WriteConcern,
 )
-from pymongo.errors import BulkWriteError, PyMongoError
+from pymongo.errors import BulkWriteError, OperationFailure, PyMongoError
 
 from gateway.query import combine
 from schemas.common import utcnow
@@ -32,6 +32,7 @@ MAX_PAGE = 100
 """Largest page a connection may ask for; bigger requests are an error, not a silent cut."""
 
 _DUPLICATE_KEY = 11000
+_REFERRAL_TTL = "referral_ttl"
 
 BULK_CHUNK = 1000
 """Documents per bulk write: large enough to amortise round trips, small enough to stream."""
@@ -138,9 +139,29 @@ class Store:
             return False
         return True
 
-    async def ensure_indexes(self) -> None:
+    async def ensure_indexes(self, referral_ttl_seconds: int) -> None:
+        """Create the indexes (idempotent) and set how long TALENT referrals live.
+
+        Referrals and their matches expire through TTL indexes on the time consent was
+        given, so personal data leaves the store without a job of ours.
+        """
         for collection, indexes in INDEXES.items():
             await self.db[collection].create_indexes(indexes)
+        for collection, field in (("offers", "consent.given_at"), ("matches", "talent_consent_at")):
+            ttl = IndexModel(
+                [(field, ASCENDING)],
+                name=_REFERRAL_TTL,
+                expireAfterSeconds=referral_ttl_seconds,
+                partialFilterExpression={field: {"$exists": True}},
+            )
+            try:
+                await self.db[collection].create_indexes([ttl])
+            except OperationFailure:  # the TTL setting changed: adjust the index in place
+                await self.db.command(
+                    "collMod",
+                    collection,
+                    index={"name": _REFERRAL_TTL, "expireAfterSeconds": referral_ttl_seconds},
+                )
 
     async def page(
         self,
@@ -265,6 +286,17 @@ class Store:
         ]
         counts = {d["_id"]: d["n"] async for d in self.db[collection].aggregate(pipeline)}
         return {v: counts.get(v, 0) for v in values}
+
+    async def delete(self, collection: str, query: Mapping[str, Any]) -> int:
+        result = await self.db[collection].delete_many(dict(query))
+        return result.deleted_count
+
+    async def add_to_set(
+        self, collection: str, query: Mapping[str, Any], field: str, value: Any
+    ) -> dict[str, Any] | None:
+        return await self.db[collection].find_one_and_update(
+            dict(query), {"$addToSet": {field: value}}, return_document=ReturnDocument.AFTER
+        )
 
     async def find_by_ids(self, collection: str, ids: Iterable[str]) -> list[dict[str, Any]]:
         ids = list(ids)

@@ -6,8 +6,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import strawberry
+from pydantic import ValidationError
 
-from gateway import listings, matches
+from gateway import auth, listings, matches, referrals
 from gateway.access import Forbidden
 from gateway.errors import InputError, NotFound, VersionConflict
 from gateway.matches import MatchStatus
@@ -15,11 +16,12 @@ from gateway.seeding import Batch, Importer
 from resolvers.context import Info
 from resolvers.errors import error_code
 from resolvers.inputs import as_record
-from resolvers.permissions import CanImport
-from schemas.access import Role
+from resolvers.permissions import CanImport, IsHubAdmin
+from schemas.access import ApiKeySpec, Role
 from schemas.common import Status, utcnow
 from schemas.graphql import imports as types
 from schemas.graphql.common import UserError
+from schemas.graphql.keys import ApiKeyInput, ApiKeyPayload, ErasurePayload
 from schemas.graphql.listing import (
     CreateNeedInput,
     CreateOfferInput,
@@ -32,6 +34,7 @@ from schemas.graphql.listing import (
     UpdateOfferInput,
 )
 from schemas.graphql.match import Match, MatchPayload
+from schemas.graphql.organisation import Organisation
 
 _FIELD_NAMES = {"organisation": "organisationId"}
 
@@ -191,6 +194,53 @@ class Mutation:
         return await _payload(work, _match)
 
     @strawberry.mutation(
+        description="Record that a referred candidate agreed to be contacted by an "
+        "organisation: it then sees the candidate's name and contact details."
+    )
+    async def record_contact_consent(
+        self, info: Info, offer_id: strawberry.ID, organisation_id: strawberry.ID
+    ) -> OfferPayload:
+        ctx = info.context
+        work = referrals.record_contact_consent(
+            ctx.store, ctx.viewer, Offer.node_key(offer_id), Organisation.node_key(organisation_id)
+        )
+        return await _payload(work, _offer)
+
+    @strawberry.mutation(
+        description="Erase a referred candidate: the referral and every match made with it."
+    )
+    async def erase_referral(self, info: Info, offer_id: strawberry.ID) -> ErasurePayload:
+        try:
+            removed = await referrals.erase(
+                info.context.store, info.context.viewer, Offer.node_key(offer_id)
+            )
+        except (InputError, Forbidden, NotFound) as error:
+            return ErasurePayload(erased=False, matches_removed=0, user_errors=_user_errors(error))
+        return ErasurePayload(erased=True, matches_removed=removed, user_errors=[])
+
+    @strawberry.mutation(
+        permission_classes=[IsHubAdmin],
+        description="Create an API key; the key is shown in this answer only, then stored hashed.",
+    )
+    async def create_api_key(self, info: Info, input: ApiKeyInput) -> ApiKeyPayload:
+        ctx = info.context
+        try:
+            spec = ApiKeySpec.model_validate(as_record(input))
+            key, record = await auth.create_key(ctx.store, spec, by=ctx.viewer)
+        except ValidationError as error:
+            errors = _user_errors(InputError.from_validation(error))
+            return ApiKeyPayload(key=None, key_id=None, user_errors=errors)
+        except auth.UnknownScope as error:
+            field, _, message = str(error).partition(": ")
+            errors = [UserError(field=field, message=message, code="NOT_FOUND")]
+            return ApiKeyPayload(key=None, key_id=None, user_errors=errors)
+        return ApiKeyPayload(key=key, key_id=record["_id"], user_errors=[])
+
+    @strawberry.mutation(permission_classes=[IsHubAdmin], description="Revoke an API key.")
+    async def revoke_api_key(self, info: Info, key_id: str) -> bool:
+        return await auth.revoke_key(info.context.store, key_id, by=info.context.viewer)
+
+    @strawberry.mutation(
         permission_classes=[CanImport],
         description="Admin seeding: the same idempotent import as `clusterhub seed`.",
     )
@@ -199,7 +249,8 @@ class Mutation:
     ) -> types.ImportReport:
         viewer = info.context.viewer
         scope = viewer.cluster if viewer and viewer.role is Role.CLUSTER_ADMIN else None
-        report = await Importer(info.context.store).run(_batch(input), strict=strict, scope=scope)
+        importer = Importer(info.context.store, by=viewer)
+        report = await importer.run(_batch(input), strict=strict, scope=scope)
         info.context.taxonomy.invalidate()
         return types.ImportReport(
             ok=report.ok,

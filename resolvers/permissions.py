@@ -25,3 +25,8 @@ class CanImport(_HasRole):
 
     roles = frozenset({Role.HUB_ADMIN, Role.CLUSTER_ADMIN})
     message = "importClusters needs a HUB_ADMIN or CLUSTER_ADMIN key"
+
+
+class IsHubAdmin(_HasRole):
+    roles = frozenset({Role.HUB_ADMIN})
+    message = "this needs a HUB_ADMIN key"

@@ -15,16 +15,31 @@ from schemas.graphql.cluster import Cluster, ClusterFilter
 from schemas.graphql.listing import Need, NeedFilter, Offer, OfferFilter
 from schemas.graphql.match import CoverageReport, Match, MatchFilter, PartyFilter
 from schemas.graphql.organisation import Organisation, OrganisationFilter
-from schemas.graphql.relay import Connection
+from schemas.graphql.relay import Connection, Entity
 from schemas.graphql.skill import Skill
 from schemas.graphql.viewer import Viewer
 
 MAX_SKILL_RESULTS = 50
 
 
+_NODE_TYPES: dict[str, type[Entity]] = {
+    t.__name__: t for t in (Cluster, Organisation, Offer, Need, Match)
+}
+
+
 @strawberry.type
 class Query:
-    node: relay.Node | None = relay.node()
+    @strawberry.field(description="Any object by its global id; null if none you may see.")
+    async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
+        try:
+            global_id = relay.GlobalID.from_id(id)
+        except relay.GlobalIDValueError:
+            return None
+        entity = _NODE_TYPES.get(global_id.type_name)
+        if entity is None:
+            return None
+        [found] = await entity.resolve_nodes(info=info, node_ids=[global_id.node_id])
+        return found
 
     @strawberry.field(description="The public network directory; open to anonymous callers.")
     async def clusters(

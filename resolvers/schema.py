@@ -4,15 +4,37 @@ from __future__ import annotations
 
 import strawberry
 from graphql import GraphQLObjectType, GraphQLSchema, print_schema
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
 
+from gateway.settings import Settings
 from resolvers.errors import ClientErrors
 from resolvers.mutation import Mutation
 from resolvers.query import Query
 from resolvers.subscription import Subscription
 
-schema = strawberry.federation.Schema(
-    query=Query, mutation=Mutation, subscription=Subscription, extensions=[ClientErrors]
-)
+
+def build_schema(settings: Settings | None = None) -> strawberry.federation.Schema:
+    """The schema with the request limits of `settings` (defaults when None)."""
+    settings = settings or Settings()
+    extensions: list = [
+        ClientErrors,
+        QueryDepthLimiter(max_depth=settings.max_query_depth),
+        MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        MaxTokensLimiter(max_token_count=settings.max_tokens),
+    ]
+    if not settings.introspection:
+        extensions.append(DisableIntrospection())
+    return strawberry.federation.Schema(
+        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions
+    )
+
+
+schema = build_schema()
 
 _FEDERATION_FIELDS = {"_entities", "_service"}
 

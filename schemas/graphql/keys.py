@@ -1,0 +1,30 @@
+"""API key management and referral erasure payloads."""
+
+from __future__ import annotations
+
+import strawberry
+
+from schemas.access import Role
+from schemas.graphql.common import UserError
+
+
+@strawberry.input
+class ApiKeyInput:
+    role: Role
+    cluster: str | None = strawberry.field(default=None, description="CLUSTER_ADMIN, VIEWER.")
+    organisation: str | None = strawberry.field(default=None, description="MEMBER.")
+    label: str | None = None
+
+
+@strawberry.type
+class ApiKeyPayload:
+    key: str | None = strawberry.field(description="Shown once; only its hash is kept.")
+    key_id: str | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class ErasurePayload:
+    erased: bool
+    matches_removed: int
+    user_errors: list[UserError]
