@@ -25,6 +25,7 @@ from gateway.limits import MaxBodySize, json_error, too_many_requests
 from gateway.ratelimit import RateLimiter
 from gateway.settings import Settings, get_settings
 from gateway.taxonomy import TaxonomyCache
+from gateway.wsprotocol import StrictGraphQLWSHandler
 from resolvers.context import Context
 from resolvers.schema import build_schema
 
@@ -36,6 +37,8 @@ READY_TIMEOUT = 2.0
 
 class _GraphQL(GraphQL):
     """Strawberry's ASGI app with the hub's per-request context and API-key authentication."""
+
+    graphql_ws_handler_class = StrictGraphQLWSHandler
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(build_schema(settings))

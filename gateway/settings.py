@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=4 * 1024 * 1024, ge=1024, description="Largest request body (413 beyond it)."
     )
-    max_query_depth: int = Field(default=12, ge=2, description="Deepest selection allowed.")
+    max_query_depth: int = Field(default=10, ge=2, description="Deepest selection allowed.")
     max_aliases: int = Field(default=30, ge=1, description="Aliases allowed in one operation.")
     max_tokens: int = Field(default=5000, ge=10, description="Tokens allowed in one document.")
     introspection: bool = Field(default=True, description="Allow schema introspection.")

@@ -23,12 +23,12 @@ def build_schema(settings: Settings | None = None) -> strawberry.federation.Sche
     settings = settings or Settings()
     extensions: list = [
         ClientErrors,
-        QueryDepthLimiter(max_depth=settings.max_query_depth),
-        MaxAliasesLimiter(max_alias_count=settings.max_aliases),
-        MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
     ]
     if not settings.introspection:
-        extensions.append(DisableIntrospection())
+        extensions.append(DisableIntrospection)
     return strawberry.federation.Schema(
         query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions
     )
