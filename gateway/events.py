@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -96,6 +97,7 @@ class EventStream:
         self.collections = collections
         self.queue_size = queue_size
         self._subscribers: set[Subscriber] = set()
+        self.recent = RecentDocuments()
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
 
@@ -152,3 +154,34 @@ class EventStream:
         for subscriber in list(self._subscribers):
             if subscriber.collection == collection:
                 subscriber.offer(event)
+
+
+class RecentDocuments:
+    """Documents loaded for live events, shared by all subscribers for a moment.
+
+    When a thousand dashboards receive the same match, its offer and need are read
+    once, not a thousand times; what each subscriber may see is still checked per
+    subscriber. Entries live `ttl` seconds, at most `capacity` of them.
+    """
+
+    def __init__(self, ttl: float = 1.0, capacity: int = 10_000) -> None:
+        self.ttl = ttl
+        self.capacity = capacity
+        self._entries: dict[tuple[str, str], tuple[float, dict[str, Any] | None]] = {}
+
+    def get(self, collection: str, ids: list[str]) -> dict[str, dict[str, Any] | None]:
+        now = time.monotonic()
+        found = {}
+        for i in ids:
+            entry = self._entries.get((collection, i))
+            if entry is not None and now - entry[0] <= self.ttl:
+                found[i] = entry[1]
+        return found
+
+    def put(self, collection: str, docs: dict[str, dict[str, Any] | None]) -> None:
+        now = time.monotonic()
+        for i, doc in docs.items():
+            self._entries.pop((collection, i), None)
+            self._entries[(collection, i)] = (now, doc)
+        while len(self._entries) > self.capacity:
+            self._entries.pop(next(iter(self._entries)))

@@ -313,7 +313,7 @@ class Store:
 
     async def all_skills(self) -> list[dict[str, Any]]:
         """The whole taxonomy: a few hundred entries, loaded once per import or process."""
-        return await self.db.skills.find({}).to_list(None)
+        return await self.find("skills", {}, limit=100_000)
 
     async def upsert_documents(
         self, collection: str, docs: Sequence[dict[str, Any]]

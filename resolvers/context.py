@@ -31,12 +31,12 @@ class Context:
     def loaders(self) -> Loaders:
         """Created on first use, after a WebSocket's `connection_init` set the viewer."""
         if self._loaders is None:
-            self._loaders = Loaders(self.store, self.viewer)
+            self._loaders = Loaders(self.store, self.viewer, self.taxonomy)
         return self._loaders
 
     def fresh_loaders(self) -> None:
-        """Forget cached loads: a subscription calls this before each event."""
-        self._loaders = None
+        """New loaders for the next live event, sharing recent loads with other subscribers."""
+        self._loaders = Loaders(self.store, self.viewer, self.taxonomy, self.events.recent)
 
 
 Info = _Info[Context, None]

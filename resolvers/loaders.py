@@ -14,18 +14,29 @@ from strawberry.dataloader import DataLoader
 
 from gateway import access, matches
 from gateway.auth import Principal
+from gateway.events import RecentDocuments
 from gateway.store import MAX_PAGE, Store
+from gateway.taxonomy import TaxonomyCache
 
 Doc = dict[str, Any]
 
 
 class Loaders:
-    def __init__(self, store: Store, viewer: Principal | None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        viewer: Principal | None,
+        taxonomy: TaxonomyCache,
+        recent: RecentDocuments | None = None,
+    ) -> None:
+        """`recent`: documents shared with other subscribers' loaders (live events)."""
         self.store = store
         self.viewer = viewer
+        self.taxonomy = taxonomy
+        self.recent = recent
         self._visible: asyncio.Future[set[str] | None] | None = None
         self.clusters = self._by_id("clusters", guarded=False)
-        self.skills = self._by_id("skills", guarded=False)
+        self.skills = DataLoader(load_fn=self._skills)
         self.organisations = self._by_id("organisations")
         self.offers = self._by_id("offers")
         self.needs = self._by_id("needs")
@@ -51,7 +62,7 @@ class Loaders:
         """Documents by id; when `guarded`, only those whose every side the caller may see."""
 
         async def load(ids: list[str]) -> list[Doc | None]:
-            docs = await self.store.get_many(collection, ids)
+            docs = await self._get_many(collection, ids)
             if not guarded:
                 return docs
             visible = await self.visible()
@@ -61,6 +72,22 @@ class Loaders:
             ]
 
         return DataLoader(load_fn=load)
+
+    async def _get_many(self, collection: str, ids: list[str]) -> list[Doc | None]:
+        if self.recent is None:
+            return await self.store.get_many(collection, ids)
+        found = self.recent.get(collection, ids)
+        missing = [i for i in ids if i not in found]
+        if missing:
+            loaded = dict(zip(missing, await self.store.get_many(collection, missing), strict=True))
+            self.recent.put(collection, loaded)
+            found.update(loaded)
+        return [found[i] for i in ids]
+
+    async def _skills(self, ids: list[str]) -> list[Doc | None]:
+        """Skills come from the in-memory taxonomy: no query at all."""
+        taxonomy = await self.taxonomy.get()
+        return [taxonomy.skills.get(i) for i in ids]
 
     async def _placements(self, cluster_ids: list[str]) -> list[int]:
         counts = await matches.placements(self.store, cluster_ids)
