@@ -192,6 +192,23 @@ def keys_revoke(
     typer.echo(f"revoked {key_id}", err=True)
 
 
+@app.command("seed-schema")
+def seed_schema(
+    kind: Annotated[
+        str, typer.Argument(help="'cluster' (a cluster file) or 'taxonomy'.")
+    ] = "cluster",
+) -> None:
+    """Print the JSON Schema of a seed file, generated from the models that validate it."""
+    import json
+
+    from schemas.seedfile import cluster_file_json_schema, taxonomy_file_json_schema
+
+    schemas = {"cluster": cluster_file_json_schema, "taxonomy": taxonomy_file_json_schema}
+    if kind not in schemas:
+        raise typer.BadParameter("choose 'cluster' or 'taxonomy'")
+    typer.echo(json.dumps(schemas[kind](), indent=2, ensure_ascii=False))
+
+
 @app.command("export-schema")
 def export_schema(
     federation: Annotated[

@@ -138,10 +138,14 @@ class Batch:
         return sum(len(r) for r in self.records.values())
 
 
+SCHEMA_SUFFIX = ".schema.json"
+"""JSON Schemas of the format (seeds/schema/) sit beside the data and are not data."""
+
+
 def _json_files(paths: Iterable[Path]) -> Iterator[Path]:
     for path in paths:
         if path.is_dir():
-            yield from sorted(path.rglob("*.json"))
+            yield from sorted(p for p in path.rglob("*.json") if not p.name.endswith(SCHEMA_SUFFIX))
         else:
             yield path
 
