@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from gateway import auth, listings, matches, referrals
 from gateway.access import Forbidden
 from gateway.errors import InputError, NotFound, VersionConflict
+from gateway.listings import Collection
 from gateway.matches import MatchStatus
 from gateway.seeding import Batch, Importer
 from resolvers.context import Info
@@ -51,9 +52,10 @@ def _user_errors(error: Exception) -> list[UserError]:
     return [UserError(field="id", message=str(error), code=error_code(error) or "ERROR")]
 
 
-async def _payload(
-    work: Awaitable[dict[str, Any]], wrap: Callable[[dict[str, Any] | None, list[UserError]], Any]
-) -> Any:
+Wrap = Callable[[dict[str, Any] | None, list[UserError]], Any]
+
+
+async def _payload(work: Awaitable[dict[str, Any]], wrap: Wrap) -> Any:
     """Run a write; expected failures become `userErrors` next to a null object."""
     try:
         doc = await work
@@ -72,6 +74,31 @@ def _need(doc: dict[str, Any] | None, errors: list[UserError]) -> NeedPayload:
 
 def _match(doc: dict[str, Any] | None, errors: list[UserError]) -> MatchPayload:
     return MatchPayload(match=Match.from_document(doc) if doc else None, user_errors=errors)
+
+
+async def _create(info: Info, collection: Collection, record: dict[str, Any], wrap: Wrap) -> Any:
+    ctx = info.context
+    taxonomy = await ctx.taxonomy.get()
+    return await _payload(
+        listings.create(ctx.store, ctx.viewer, collection, record, taxonomy), wrap
+    )
+
+
+async def _update(info: Info, collection: Collection, key: str, input: Any, wrap: Wrap) -> Any:
+    ctx = info.context
+    changes, version = _update_record(input)
+    taxonomy = await ctx.taxonomy.get()
+    work = listings.update(ctx.store, ctx.viewer, collection, key, changes, version, taxonomy)
+    return await _payload(work, wrap)
+
+
+async def _set_status(
+    info: Info, collection: Collection, key: str, status: Status, wrap: Wrap
+) -> Any:
+    ctx = info.context
+    taxonomy = await ctx.taxonomy.get()
+    work = listings.set_status(ctx.store, ctx.viewer, collection, key, status, taxonomy)
+    return await _payload(work, wrap)
 
 
 def _create_record(input: Any) -> dict[str, Any]:
@@ -94,93 +121,48 @@ class Mutation:
                 [("kind", "refer people with referCandidate", "USE_REFER_CANDIDATE")]
             )
             return _offer(None, _user_errors(error))
-        ctx = info.context
-        work = listings.create(
-            ctx.store, ctx.viewer, "offers", _create_record(input), await ctx.taxonomy.get()
-        )
-        return await _payload(work, _offer)
+        return await _create(info, "offers", _create_record(input), _offer)
 
     @strawberry.mutation(description="Change an offer; pass the version you read.")
     async def update_offer(
         self, info: Info, id: strawberry.ID, input: UpdateOfferInput
     ) -> OfferPayload:
-        ctx = info.context
-        changes, version = _update_record(input)
-        work = listings.update(
-            ctx.store,
-            ctx.viewer,
-            "offers",
-            Offer.node_key(id),
-            changes,
-            version,
-            await ctx.taxonomy.get(),
-        )
-        return await _payload(work, _offer)
+        return await _update(info, "offers", Offer.node_key(id), input, _offer)
 
     @strawberry.mutation(description="Take an offer back; its matches are retracted.")
     async def withdraw_offer(self, info: Info, id: strawberry.ID) -> OfferPayload:
-        ctx = info.context
-        work = listings.set_status(
-            ctx.store,
-            ctx.viewer,
-            "offers",
-            Offer.node_key(id),
-            Status.WITHDRAWN,
-            await ctx.taxonomy.get(),
-        )
-        return await _payload(work, _offer)
+        return await _set_status(info, "offers", Offer.node_key(id), Status.WITHDRAWN, _offer)
 
     @strawberry.mutation(description="Ask for staff or production capacity.")
     async def create_need(self, info: Info, input: CreateNeedInput) -> NeedPayload:
-        ctx = info.context
-        work = listings.create(
-            ctx.store, ctx.viewer, "needs", _create_record(input), await ctx.taxonomy.get()
-        )
-        return await _payload(work, _need)
+        return await _create(info, "needs", _create_record(input), _need)
 
     @strawberry.mutation(description="Change a need; pass the version you read.")
     async def update_need(
         self, info: Info, id: strawberry.ID, input: UpdateNeedInput
     ) -> NeedPayload:
-        ctx = info.context
-        changes, version = _update_record(input)
-        work = listings.update(
-            ctx.store,
-            ctx.viewer,
-            "needs",
-            Need.node_key(id),
-            changes,
-            version,
-            await ctx.taxonomy.get(),
-        )
-        return await _payload(work, _need)
+        return await _update(info, "needs", Need.node_key(id), input, _need)
 
     @strawberry.mutation(description="Close a need: FILLED (default) or WITHDRAWN.")
     async def close_need(
         self, info: Info, id: strawberry.ID, status: Status = Status.FILLED
     ) -> NeedPayload:
-        ctx = info.context
         if status is Status.OPEN:
             error = InputError(
                 [("status", "closing needs FILLED, WITHDRAWN or EXPIRED", "INVALID")]
             )
             return _need(None, _user_errors(error))
-        work = listings.set_status(
-            ctx.store, ctx.viewer, "needs", Need.node_key(id), status, await ctx.taxonomy.get()
-        )
-        return await _payload(work, _need)
+        return await _set_status(info, "needs", Need.node_key(id), status, _need)
 
     @strawberry.mutation(
         description="Recommend a person (e.g. a runner-up applicant) to the other members; "
         "records the candidate's consent to the referral."
     )
     async def refer_candidate(self, info: Info, input: ReferCandidateInput) -> OfferPayload:
-        ctx = info.context
         record = _create_record(input)
         note = record.pop("consent_note", "")
         record |= {"kind": "TALENT", "consent": {"given_at": utcnow(), "note": note}}
-        work = listings.create(ctx.store, ctx.viewer, "offers", record, await ctx.taxonomy.get())
-        return await _payload(work, _offer)
+        return await _create(info, "offers", record, _offer)
 
     @strawberry.mutation(
         description="Move a match along: PROPOSED -> CONTACTED -> ACCEPTED or DECLINED; "
