@@ -18,6 +18,7 @@ from typing import Any
 
 from gateway.access import Sharing
 from gateway.geo import cells_within
+from gateway.query import combine
 from gateway.scoring import Fit, distance_km, fit, overlap_days
 from gateway.store import Store
 from gateway.taxonomy import Taxonomy
@@ -154,38 +155,38 @@ class Matcher:
             else (need.get("required_skills", []) + need.get("optional_skills", []))
         )
         query: Doc = {
+            "skill_set": {"$in": _with_related(wanted, self.taxonomy)},
             "kind": "PRODUCTION" if production else {"$in": STAFF_OFFER_KINDS},
             "status": "OPEN",
-            "skill_set": {"$in": _with_related(wanted, self.taxonomy)},
             **_overlapping(need),
             "organisation": {"$ne": need["organisation"]},
         }
         cells = _located_cells(need)
         if cells:
             query["cell"] = {"$in": cells}
-        return await self.store.find("offers", query, limit=MAX_CANDIDATES)
+        return await self.store.find("offers", combine(query), limit=MAX_CANDIDATES)
 
     async def _needs_for(self, offer: Doc) -> list[Doc]:
         production = offer["kind"] == "PRODUCTION"
         have = offer.get("capabilities" if production else "skills", [])
         query: Doc = {
+            "skill_set": {"$in": _with_related(have, self.taxonomy)},
             "kind": "PRODUCTION" if production else "STAFF",
             "status": "OPEN",
-            "skill_set": {"$in": _with_related(have, self.taxonomy)},
             **_overlapping(offer),
             "organisation": {"$ne": offer["organisation"]},
         }
         cells = _located_cells(offer)
         if cells:
             query["cell"] = {"$in": cells}
-        return await self.store.find("needs", query, limit=MAX_CANDIDATES)
+        return await self.store.find("needs", combine(query), limit=MAX_CANDIDATES)
 
     async def _needs_taught_by(self, training: Doc) -> list[Doc]:
         """STAFF needs whose skills a training teaches: their suggestions may change."""
         query: Doc = {
+            "skill_set": {"$in": training.get("skills", [])},
             "kind": "STAFF",
             "status": "OPEN",
-            "skill_set": {"$in": training.get("skills", [])},
             **_overlapping(training),
         }
         return await self.store.find("needs", query, limit=MAX_CANDIDATES)
@@ -195,7 +196,7 @@ class Matcher:
         wanted = {s for n in needs for s in n.get("required_skills", [])}
         if not wanted:
             return {}
-        query = {"kind": "TRAINING", "status": "OPEN", "skill_set": {"$in": sorted(wanted)}}
+        query = {"skill_set": {"$in": sorted(wanted)}, "kind": "TRAINING", "status": "OPEN"}
         trainings = await self.store.find("offers", query, limit=MAX_CANDIDATES)
         return {
             need["_id"]: [t for t in trainings if self._training_serves(t, need)] for need in needs

@@ -2,7 +2,9 @@
 
 Conditions are combined into one flat document (`{"a": ..., "b": ...}`) rather than
 an `$and` list wherever fields differ: both servers plan that shape from an index,
-while SecantusDB answers any `$and` with a collection scan.
+while SecantusDB answers any `$and` with a collection scan. SecantusDB also plans
+from the first indexed field it meets, so the most selective fields go first
+(`SELECTIVE`); to mongod the order of fields means nothing.
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ import re
 from typing import Any
 
 _WORD = re.compile(r"\w+")
+
+SELECTIVE = ("_id", "offer", "need", "organisation", "parties", "skill_set", "terms", "cell")
+"""Indexed fields that narrow most, in the order a query document should name them."""
 MAX_SEARCH_WORDS = 8
 
 
@@ -56,7 +61,12 @@ def combine(*parts: dict[str, Any]) -> dict[str, Any]:
                 rest.append({key: cond})
     if rest:
         out["$and"] = rest
-    return out
+    return _selective_first(out)
+
+
+def _selective_first(query: dict[str, Any]) -> dict[str, Any]:
+    rank = {field: i for i, field in enumerate(SELECTIVE)}
+    return dict(sorted(query.items(), key=lambda item: rank.get(item[0], len(rank))))
 
 
 def _ops(cond: Any) -> set[str]:
