@@ -230,38 +230,40 @@ class ListingInputFields:
     capabilities: list[str] | None = None
 
 
+@strawberry.input(description="Fields of offers besides the shared ones.")
+class OfferInputFields(ListingInputFields):
+    skills: list[str] | None = None
+    arrangement: StaffArrangement | None = None
+    seats: int | None = None
+
+
+@strawberry.input(description="Fields of needs besides the shared ones.")
+class NeedInputFields(ListingInputFields):
+    required_skills: list[str] | None = None
+    optional_skills: list[str] | None = None
+    employment: Employment | None = None
+
+
 @strawberry.input
-class CreateOfferInput(ListingInputFields):
+class CreateOfferInput(OfferInputFields):
     organisation_id: strawberry.ID
     kind: OfferKind
-    skills: list[str] | None = None
-    arrangement: StaffArrangement | None = None
-    seats: int | None = None
 
 
 @strawberry.input
-class UpdateOfferInput(ListingInputFields):
+class UpdateOfferInput(OfferInputFields):
     expected_version: int = strawberry.field(description="The version you read.")
-    skills: list[str] | None = None
-    arrangement: StaffArrangement | None = None
-    seats: int | None = None
 
 
 @strawberry.input
-class CreateNeedInput(ListingInputFields):
+class CreateNeedInput(NeedInputFields):
     organisation_id: strawberry.ID
     kind: NeedKind
-    required_skills: list[str] | None = None
-    optional_skills: list[str] | None = None
-    employment: Employment | None = None
 
 
 @strawberry.input
-class UpdateNeedInput(ListingInputFields):
+class UpdateNeedInput(NeedInputFields):
     expected_version: int = strawberry.field(description="The version you read.")
-    required_skills: list[str] | None = None
-    optional_skills: list[str] | None = None
-    employment: Employment | None = None
 
 
 @strawberry.input(description="A runner-up applicant or a colleague whose job is cut.")
