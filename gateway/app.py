@@ -110,7 +110,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with open_store(settings) as store:
-            if settings.demo and await seed_demo_if_empty(store) is not None:
+            if settings.seeds_demo and await seed_demo_if_empty(store) is not None:
                 await create_demo_keys(store, settings.data_dir)
             events = EventStream(store, LIVE_COLLECTIONS, settings.subscriber_queue)
             await events.start()

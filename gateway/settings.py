@@ -31,8 +31,10 @@ class Settings(BaseSettings):
     log_level: Literal["critical", "error", "warning", "info", "debug"] = Field(
         default="info", description="Log level of the hub."
     )
-    demo: bool = Field(
-        default=True, description="Seed the demo data at start-up when the store is empty."
+    demo: bool | None = Field(
+        default=None,
+        description="Seed the demo data (and print demo keys) when the store is empty; "
+        "unset: on with the embedded store, off with MONGODB_URI.",
     )
     journal: bool = Field(
         default=True,
@@ -60,6 +62,12 @@ class Settings(BaseSettings):
     embedded_start_timeout: float = Field(
         default=30.0, gt=0, description="Seconds to wait for the embedded store to answer."
     )
+
+
+    @property
+    def seeds_demo(self) -> bool:
+        """Demo data by default only where no real database is configured."""
+        return self.demo if self.demo is not None else self.mongodb_uri is None
 
 
 @lru_cache
