@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -74,6 +76,19 @@ def _serve(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     )
 
 
+def _port_outside_ephemeral_range() -> int:
+    """A free port the hub's own store cannot be handed (it takes an ephemeral one)."""
+    for _ in range(100):
+        port = random.randint(20_000, 29_999)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    return free_port()
+
+
 def _ready(port: int) -> bool:
     try:
         return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200
@@ -82,7 +97,7 @@ def _ready(port: int) -> bool:
 
 
 def test_hub_killed_with_sigkill_leaves_no_server_and_recovers(tmp_path: Path):
-    port = free_port()
+    port = _port_outside_ephemeral_range()
     hub = _serve(tmp_path, port)
     try:
         _wait(lambda: _ready(port), 60, "the hub")
@@ -91,7 +106,7 @@ def test_hub_killed_with_sigkill_leaves_no_server_and_recovers(tmp_path: Path):
             client.clusterhub.get_collection("probe").insert_one({"_id": "kept"})
         hub.send_signal(signal.SIGKILL)
         hub.wait()
-        _wait(lambda: not _pid_alive(state["pid"]), 15, "the orphaned store to exit")
+        _wait(lambda: not _pid_alive(state["pid"]), 30, "the orphaned store to exit")
 
         hub = _serve(tmp_path, port)
         _wait(lambda: _ready(port), 60, "the restarted hub")
