@@ -5,9 +5,9 @@ port, with its WiredTiger files under the data directory. One process at a time
 owns a data directory, marked by an exclusive `flock` on `hub.lock`, which the
 kernel releases however the owner dies. The owner writes `server.json` so that
 CLI commands can use the running server instead of starting their own. The child
-is asked to die with its parent (`PR_SET_PDEATHSIG`), so a hub killed with SIGKILL
-leaves no server behind; the next owner still waits for a leftover to exit before
-it opens the files.
+is killed with its parent (`PR_SET_PDEATHSIG`), so a hub killed with SIGKILL leaves
+no server behind; the next owner still waits for a leftover to exit before it opens
+the files.
 """
 
 from __future__ import annotations
@@ -31,12 +31,27 @@ from pymongo.errors import PyMongoError
 from gateway.errors import DataDirInUse, EmbeddedStoreError
 
 _PR_SET_PDEATHSIG = 1
+try:  # resolved in the parent: the child, between fork and exec, only makes the call
+    _prctl = ctypes.CDLL(None, use_errno=True).prctl
+except (OSError, AttributeError):  # not Linux: the hub's own shutdown still stops the store
+    _prctl = None
 
 
-def _die_with_parent() -> None:
-    """Runs in the child before exec: SIGTERM when the hub process dies."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+def _die_with(parent: int):
+    """For the child before exec: SIGKILL when `parent` dies, even if it died already.
+
+    SIGKILL, not SIGTERM: a store whose hub crashed has nobody to answer to, and a
+    SIGTERM was seen to leave it hanging. Writes are journaled (`j: true`), so what
+    was acknowledged survives, and the next start recovers the files.
+    """
+
+    def arm() -> None:
+        if _prctl is not None:
+            _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the hub died before the line above took effect
+            os._exit(1)
+
+    return arm
 
 
 def free_port() -> int:
@@ -198,7 +213,7 @@ class EmbeddedServer:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # a terminal's Ctrl-C goes to the hub, which stops us
-                preexec_fn=_die_with_parent,
+                preexec_fn=_die_with(os.getpid()),
             )
             if self._wait_ready(port):
                 self.port = port

@@ -63,7 +63,6 @@ class Settings(BaseSettings):
         default=30.0, gt=0, description="Seconds to wait for the embedded store to answer."
     )
 
-
     @property
     def seeds_demo(self) -> bool:
         """Demo data by default only where no real database is configured."""

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from pymongo import MongoClient
+from pymongo import MongoClient, WriteConcern
 
 from gateway.embedded import EmbeddedServer, _pid_alive, free_port, uri_for
 from gateway.errors import DataDirInUse
@@ -103,7 +103,9 @@ def test_hub_killed_with_sigkill_leaves_no_server_and_recovers(tmp_path: Path):
         _wait(lambda: _ready(port), 60, "the hub")
         state = json.loads((tmp_path / "server.json").read_text())
         with MongoClient(uri_for(state["port"])) as client:
-            client.clusterhub.get_collection("probe").insert_one({"_id": "kept"})
+            # journaled, as every write of the hub is
+            probe = client.clusterhub.get_collection("probe", write_concern=WriteConcern(j=True))
+            probe.insert_one({"_id": "kept"})
         hub.send_signal(signal.SIGKILL)
         hub.wait()
         _wait(lambda: not _pid_alive(state["pid"]), 30, "the orphaned store to exit")
