@@ -1,4 +1,4 @@
-"""The public network directory: cluster queries and their search terms."""
+"""Directory searches: the MongoDB filters for clusters and organisations."""
 
 from __future__ import annotations
 

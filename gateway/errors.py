@@ -19,10 +19,6 @@ class DataDirInUse(EmbeddedStoreError):
     """Another hub already serves this data directory."""
 
 
-class StoreUnavailable(ClusterHubError):
-    """The database does not answer."""
-
-
 class NotFound(ClusterHubError):
     """No such object, or none the caller may see (the two are not told apart)."""
 

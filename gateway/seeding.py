@@ -367,7 +367,8 @@ class Importer:
         ids = [o.id for _, o in organisations]
         stored = {
             d["_id"]: set(d.get("clusters", []))
-            for d in await self.store.find_by_ids("organisations", ids)
+            for d in await self.store.get_many("organisations", ids)
+            if d is not None
         }
         docs = []
         for record, organisation in organisations:
@@ -394,8 +395,9 @@ class Importer:
             for r in batch.records[name]
             if isinstance(r.data, dict) and isinstance(r.data.get("organisation"), str)
         }
-        for doc in await self.store.find_by_ids("organisations", referenced - set(found)):
-            found[doc["_id"]] = doc
+        for doc in await self.store.get_many("organisations", sorted(referenced - set(found))):
+            if doc is not None:
+                found[doc["_id"]] = doc
         return found
 
     def _parse(

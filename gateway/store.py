@@ -298,12 +298,6 @@ class Store:
             dict(query), {"$addToSet": {field: value}}, return_document=ReturnDocument.AFTER
         )
 
-    async def find_by_ids(self, collection: str, ids: Iterable[str]) -> list[dict[str, Any]]:
-        ids = list(ids)
-        if not ids:
-            return []
-        return await self.db[collection].find({"_id": {"$in": ids}}).to_list(None)
-
     async def existing_ids(self, collection: str, ids: Iterable[str]) -> set[str]:
         ids = list(ids)
         if not ids:
