@@ -11,13 +11,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from gateway.auth import create_key
-from gateway.database import open_store
-from gateway.demo import seed_dir
-from gateway.seeding import Importer, read_paths
+from gateway.services.demo import seed_dir
+from gateway.services.imports import Importer, read_paths
+from gateway.services.keys import create_key
 from gateway.settings import Settings
-from gateway.store import Store
-from gateway.synthetic import generate
+from gateway.store import Store, open_store
+from gateway.tools.synthetic import generate
 from schemas.access import ApiKeySpec
 
 

@@ -27,14 +27,13 @@ import websockets
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import Stats, admin_headers, bench_store
-from gateway.database import open_store
-from gateway.demo import seed_dir
-from gateway.inprocess import serve_in_process
-from gateway.matching import Matcher
-from gateway.seeding import Importer, read_paths
+from gateway.http.inprocess import serve_in_process
+from gateway.services.demo import seed_dir
+from gateway.services.imports import Importer, read_paths
+from gateway.services.matching import Matcher
+from gateway.services.taxonomy import load_taxonomy
 from gateway.settings import Settings
-from gateway.store import Store
-from gateway.taxonomy import Taxonomy
+from gateway.store import Store, open_store
 
 SUBSCRIBE = "subscription { matchFound { need { key } score } }"
 CREATE_NEED = """mutation ($input: CreateNeedInput!) {
@@ -86,7 +85,7 @@ async def _end_to_end(
     started = time.perf_counter()
     async with httpx.AsyncClient(base_url=url, headers=headers, timeout=120) as http:
         await asyncio.gather(*(r.wait() for r in readies))
-        while app.state.events.subscriber_count < subscribers:
+        while app.state.hub.events.subscriber_count < subscribers:
             await asyncio.sleep(0.01)
         for _ in range(rounds):
             response = await http.post(
@@ -134,7 +133,7 @@ async def _matching_rate() -> str:
             await Importer(store, match=False).run(batch)
             offers = await store.find("offers", {}, limit=100_000)
             needs = await store.find("needs", {}, limit=100_000)
-            matcher = await Matcher.load(store, Taxonomy(await store.all_skills()))
+            matcher = await Matcher.load(store, await load_taxonomy(store))
             started = time.perf_counter()
             counts = await matcher.refresh(needs=needs)
             counts.add(await matcher.refresh(offers=offers, skip_needs={n["_id"] for n in needs}))
@@ -152,7 +151,7 @@ async def main(args: argparse.Namespace) -> None:
         bench_store(args.data_dir, args.synthetic) as settings,
         serve_in_process(settings.model_copy(update={"subscriber_queue": 4096})) as (url, app),
     ):
-        store: Store = app.state.store
+        store: Store = app.state.hub.store
         print(
             f"store: {await store.db.offers.estimated_document_count()} offers, "
             f"{await store.db.needs.estimated_document_count()} needs"

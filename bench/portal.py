@@ -23,10 +23,12 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import admin_headers, bench_store, measure
-from gateway import listings
-from gateway.inprocess import serve_in_process
+from gateway.domain.filters import ListingFilter
+from gateway.domain.geo import Circle
+from gateway.domain.taxonomy import Taxonomy
+from gateway.http.inprocess import serve_in_process
+from gateway.services.taxonomy import load_taxonomy
 from gateway.store import Store
-from gateway.taxonomy import Taxonomy
 
 NETWORK = """
 { clusters(first: 3) { edges { node { name
@@ -58,8 +60,8 @@ async def _network_direct(store: Store) -> None:
     await db.skills.find({"_id": {"$in": list(skills)}}).to_list(None)
 
 
-async def _search_direct(store: Store, taxonomy: Taxonomy, f: listings.ListingFilter) -> None:
-    query = listings.listing_query(f, taxonomy)
+async def _search_direct(store: Store, taxonomy: Taxonomy, f: ListingFilter) -> None:
+    query = f.compile(taxonomy, Circle(53.55, 9.99, 50)).query()
     db = store.db
     offers = await db.offers.find(query).sort("_id", 1).limit(50).to_list(None)
     await db.offers.count_documents(query)
@@ -73,7 +75,7 @@ async def main(args: argparse.Namespace) -> None:
         bench_store(args.data_dir, args.synthetic) as settings,
         serve_in_process(settings) as (url, app),
     ):
-        store: Store = app.state.store
+        store: Store = app.state.hub.store
         offers = await store.db.offers.estimated_document_count()
         needs = await store.db.needs.estimated_document_count()
         print(f"store: {offers} offers, {needs} needs")
@@ -86,13 +88,8 @@ async def main(args: argparse.Namespace) -> None:
                 "available": {"start": start.isoformat(), "end": end.isoformat()},
             }
         }
-        f = listings.ListingFilter(
-            skills_any=["welding"],
-            near=listings.Near(53.55, 9.99, 50),
-            available_from=start,
-            available_to=end,
-        )
-        taxonomy = Taxonomy(await store.all_skills())
+        f = ListingFilter(skills_any=("welding",), available_from=start, available_to=end)
+        taxonomy = await load_taxonomy(store)
         async with httpx.AsyncClient(base_url=url, headers=headers, timeout=60) as http:
 
             async def call(query: str, variables: dict | None = None) -> None:

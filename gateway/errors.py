@@ -1,8 +1,29 @@
-"""The hub's error hierarchy: every error a caller may handle is one of these."""
+"""The hub's one error hierarchy: every error raised on purpose is one of these.
+
+Each class carries the `code` a client sees (`extensions.code`, or a `userErrors`
+entry) and the HTTP status that fits it, so the edge never keeps a table of its own:
+
+    ClusterHubError                     INTERNAL       500
+    ├── ClientError                     BAD_USER_INPUT 400  the caller can fix it
+    │   ├── InputError                  BAD_USER_INPUT 400  problems, each with its code
+    │   │   └── UnknownSkill                               a problem coded UNKNOWN_SKILL
+    │   ├── BadRequest                  BAD_REQUEST    400  not a GraphQL request at all
+    │   ├── PayloadTooLarge             PAYLOAD_TOO_LARGE 413
+    │   ├── RateLimited                 RATE_LIMITED   429
+    │   ├── Unauthenticated             UNAUTHENTICATED 401
+    │   ├── Forbidden                   FORBIDDEN      403
+    │   │   └── NotPermitted                               the role may not run it at all
+    │   ├── NotFound                    NOT_FOUND      404  absent or hidden: never told apart
+    │   └── VersionConflict             VERSION_CONFLICT 409
+    └── ServerError                     INTERNAL       500  the hub's fault, masked
+        └── EmbeddedStoreError          UNAVAILABLE    503
+            └── DataDirInUse
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from pydantic import ValidationError
 
@@ -10,26 +31,36 @@ from pydantic import ValidationError
 class ClusterHubError(Exception):
     """Base of all errors raised on purpose by the hub."""
 
-
-class EmbeddedStoreError(ClusterHubError):
-    """The embedded SecantusDB could not be started or reached."""
-
-
-class DataDirInUse(EmbeddedStoreError):
-    """Another hub already serves this data directory."""
+    code = "INTERNAL"
+    status = 500
 
 
-class NotFound(ClusterHubError):
-    """No such object, or none the caller may see (the two are not told apart)."""
+class ClientError(ClusterHubError):
+    """Something the caller did and can fix; shown to it, logged at INFO."""
+
+    code = "BAD_USER_INPUT"
+    status = 400
 
 
-class InputError(ClusterHubError):
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input: the field path (domain names), what, and a code."""
+
+    field: str
+    message: str
+    code: str = "INVALID"
+
+
+class InputError(ClientError):
     """Input that cannot be accepted; `problems` name each field and what is wrong."""
 
-    def __init__(self, problems: list[tuple[str, str, str]]) -> None:
-        super().__init__("; ".join(f"{f}: {m}" for f, m, _ in problems))
+    def __init__(self, *problems: Problem) -> None:
+        super().__init__("; ".join(f"{p.field}: {p.message}" for p in problems))
         self.problems = problems
-        """(field path, message, code) for each problem."""
+
+    @classmethod
+    def one(cls, field: str, message: str, code: str = "INVALID") -> InputError:
+        return cls(Problem(field, message, code))
 
     @classmethod
     def from_validation(cls, error: ValidationError, tags: Iterable[str] = ()) -> InputError:
@@ -41,15 +72,100 @@ class InputError(ClusterHubError):
             if loc and loc[0] in skip:
                 loc = loc[1:]
             message = e["msg"].removeprefix("Value error, ")
-            problems.append((".".join(loc) or "input", message, "INVALID"))
-        return cls(problems)
+            problems.append(Problem(".".join(loc) or "input", message))
+        return cls(*problems)
 
 
-class VersionConflict(ClusterHubError):
+class UnknownSkill(InputError):
+    """A skill text that is neither a taxonomy id nor a label or synonym."""
+
+    def __init__(self, text: str, suggestions: list[str], field: str = "skills") -> None:
+        hint = f"; did you mean {', '.join(repr(s) for s in suggestions)}?" if suggestions else ""
+        super().__init__(Problem(field, f"unknown skill {text!r}{hint}", "UNKNOWN_SKILL"))
+        self.text = text
+        self.suggestions = suggestions
+
+    def at(self, field: str) -> UnknownSkill:
+        """The same error, reported at `field`."""
+        return UnknownSkill(self.text, self.suggestions, field)
+
+
+class BadRequest(ClientError):
+    """Not a GraphQL request the hub can read (e.g. a body that is not JSON)."""
+
+    code = "BAD_REQUEST"
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class PayloadTooLarge(ClientError):
+    code = "PAYLOAD_TOO_LARGE"
+    status = 413
+
+
+class RateLimited(ClientError):
+    code = "RATE_LIMITED"
+    status = 429
+
+    def __init__(self, retry_after: float) -> None:
+        self.retry_after = max(1, round(retry_after))
+        super().__init__(f"rate limit reached: retry in {self.retry_after} s")
+
+
+class Unauthenticated(ClientError):
+    """No key where one is needed, or a key that is unknown or revoked."""
+
+    code = "UNAUTHENTICATED"
+    status = 401
+
+
+class Forbidden(ClientError):
+    """The caller is not entitled to this."""
+
+    code = "FORBIDDEN"
+    status = 403
+
+
+class NotPermitted(Forbidden):
+    """The caller's role may not run this operation at all, whatever its input."""
+
+
+class NotFound(ClientError):
+    """No such object, or none the caller may see (the two are not told apart)."""
+
+    code = "NOT_FOUND"
+    status = 404
+
+
+class VersionConflict(ClientError):
     """The object changed since the caller read it."""
 
-    def __init__(self, current_version: int) -> None:
-        super().__init__(
-            f"changed concurrently: now at version {current_version}; read it again and retry"
-        )
+    code = "VERSION_CONFLICT"
+    status = 409
+
+    def __init__(self, current_version: int | None = None) -> None:
+        now = f"now at version {current_version}; " if current_version is not None else ""
+        super().__init__(f"changed concurrently: {now}read it again and retry")
         self.current_version = current_version
+
+
+class ServerError(ClusterHubError):
+    """The hub's own fault: masked for clients, logged with a traceback."""
+
+
+class EmbeddedStoreError(ServerError):
+    """The embedded SecantusDB could not be started or reached."""
+
+    code = "UNAVAILABLE"
+    status = 503
+
+
+class DataDirInUse(EmbeddedStoreError):
+    """Another hub already serves this data directory."""
+
+
+def error_code(error: BaseException) -> str | None:
+    """The client code of a hub error; None for anything unexpected."""
+    return error.code if isinstance(error, ClientError) else None

@@ -8,35 +8,38 @@ from typing import Any
 from starlette.requests import HTTPConnection
 from strawberry.types import Info as _Info
 
-from gateway.auth import Principal
-from gateway.events import EventStream
-from gateway.store import Store
-from gateway.taxonomy import TaxonomyCache
+from gateway.domain.access import Principal
+from gateway.services.session import Hub, Session
 from resolvers.loaders import Loaders
 
 
 @dataclass
 class Context:
     request: HTTPConnection
-    store: Store
-    events: EventStream
-    taxonomy: TaxonomyCache
+    hub: Hub
     viewer: Principal | None = None
     """The authenticated caller; None for anonymous callers."""
     connection_params: dict[str, Any] | None = None
     """The WebSocket `connection_init` payload (set by Strawberry)."""
+    _session: Session | None = field(default=None, init=False)
     _loaders: Loaders | None = field(default=None, init=False)
 
     @property
-    def loaders(self) -> Loaders:
+    def session(self) -> Session:
         """Created on first use, after a WebSocket's `connection_init` set the viewer."""
+        if self._session is None:
+            self._session = self.hub.session(self.viewer)
+        return self._session
+
+    @property
+    def loaders(self) -> Loaders:
         if self._loaders is None:
-            self._loaders = Loaders(self.store, self.viewer, self.taxonomy)
+            self._loaders = Loaders(self.session)
         return self._loaders
 
-    def fresh_loaders(self) -> None:
-        """New loaders for the next live event, sharing recent loads with other subscribers."""
-        self._loaders = Loaders(self.store, self.viewer, self.taxonomy, self.events.recent)
+    def next_event(self, live: Session) -> None:
+        """Fresh loaders for the next live event, sharing loads with other subscribers."""
+        self._loaders = Loaders(live)
 
 
 Info = _Info[Context, None]

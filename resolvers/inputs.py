@@ -1,4 +1,4 @@
-"""Turning Strawberry inputs into the plain values `gateway` works with."""
+"""Turning Strawberry inputs into the domain values the use cases take."""
 
 from __future__ import annotations
 
@@ -6,13 +6,15 @@ import dataclasses
 from typing import Any
 
 import strawberry
+from strawberry.types.nodes import SelectedField
 
-from gateway import listings, matches
-from gateway.store import Store
-from schemas.graphql.cluster import Cluster
+from gateway.domain import filters
+from gateway.domain.cursors import decode_cursor
+from gateway.domain.paging import PageRequest
+from schemas.graphql.cluster import Cluster, ClusterFilter
 from schemas.graphql.listing import NeedFilter, OfferFilter
 from schemas.graphql.match import MatchFilter, PartyFilter
-from schemas.graphql.organisation import Organisation
+from schemas.graphql.organisation import Organisation, OrganisationFilter
 
 
 def given_fields(value: Any) -> dict[str, Any]:
@@ -30,54 +32,99 @@ def as_record(value: Any) -> dict[str, Any]:
     """An input object as a plain dict (nested inputs too), leaving out what was not set."""
     record = {}
     for name, item in given_fields(value).items():
-        if dataclasses.is_dataclass(item):
-            record[name] = as_record(item)
-        else:
-            record[name] = item
+        record[name] = as_record(item) if dataclasses.is_dataclass(item) else item
     return record
 
 
-async def listing_filter(
-    store: Store, value: OfferFilter | NeedFilter | None
-) -> listings.ListingFilter:
+def listing_record(value: Any) -> dict[str, Any]:
+    """A create input as a domain record: `organisationId` names the `organisation`."""
+    record = as_record(value)
+    record["organisation"] = Organisation.node_key(record.pop("organisation_id"))
+    return record
+
+
+def page_request(
+    first: int | None, after: str | None, info: strawberry.Info | None = None
+) -> PageRequest:
+    """A page request; with `info`, counts only when `totalCount` is selected."""
+    count = info is None or _selects(info.selected_fields, "totalCount", top=True)
+    return PageRequest(first, decode_cursor(after) if after is not None else None, count=count)
+
+
+def _selects(selections: list[Any], name: str, *, top: bool = False) -> bool:
+    """Whether `name` is selected directly below these fields (through fragments too)."""
+    for selection in selections:
+        is_field = isinstance(selection, SelectedField)
+        if not top and is_field and selection.name == name:
+            return True
+        if (top or not is_field) and _selects(selection.selections, name):
+            return True
+    return False
+
+
+def _clusters(ids: list[str] | None) -> tuple[str, ...]:
+    return tuple(Cluster.node_key(c) for c in ids or ())
+
+
+def _organisations(ids: list[str] | None) -> tuple[str, ...]:
+    return tuple(Organisation.node_key(o) for o in ids or ())
+
+
+def listing_filter(value: OfferFilter | NeedFilter | None) -> filters.ListingFilter:
     given = given_fields(value)
     skills = given_fields(given.get("skills"))
     available = given_fields(given.get("available"))
-    near = given.get("near")
-    return listings.ListingFilter(
-        cluster_ids=[Cluster.node_key(c) for c in given.get("cluster_ids", [])],
-        organisation_ids=[Organisation.node_key(o) for o in given.get("organisation_ids", [])],
-        kinds=given.get("kinds", []),
-        statuses=given.get("statuses", []),
-        skills_any=skills.get("any_of", []),
-        skills_all=skills.get("all_of", []),
+    near = given_fields(given.get("near"))
+    return filters.ListingFilter(
+        cluster_ids=_clusters(given.get("cluster_ids")),
+        organisation_ids=_organisations(given.get("organisation_ids")),
+        kinds=tuple(given.get("kinds", ())),
+        statuses=tuple(given.get("statuses", ())),
+        skills_any=tuple(skills.get("any_of", ())),
+        skills_all=tuple(skills.get("all_of", ())),
         text=given.get("text"),
         available_from=available.get("start"),
         available_to=available.get("end"),
-        near=await listings.near(store, **given_fields(near)) if near else None,
+        near=filters.Near(**near) if near else None,
     )
 
 
-def match_filter(value: MatchFilter | None) -> matches.MatchFilter:
+def match_filter(value: MatchFilter | None) -> filters.MatchFilter:
     given = given_fields(value)
-    return matches.MatchFilter(
-        cluster_ids=[Cluster.node_key(c) for c in given.get("cluster_ids", [])],
-        organisation_ids=[Organisation.node_key(o) for o in given.get("organisation_ids", [])],
-        kinds=given.get("kinds", []),
-        statuses=given.get("statuses", []),
+    return filters.MatchFilter(
+        cluster_ids=_clusters(given.get("cluster_ids")),
+        organisation_ids=_organisations(given.get("organisation_ids")),
+        kinds=tuple(given.get("kinds", ())),
+        statuses=tuple(given.get("statuses", ())),
         min_score=given.get("min_score"),
         include_retracted=given.get("include_retracted", False),
     )
 
 
-def party_query(value: PartyFilter) -> dict[str, Any]:
-    """Offers or needs of the given clusters and organisations."""
+def cluster_filter(value: ClusterFilter | None) -> filters.ClusterFilter:
     given = given_fields(value)
-    query: dict[str, Any] = {}
-    if given.get("cluster_ids"):
-        query["clusters"] = {"$in": [Cluster.node_key(c) for c in given["cluster_ids"]]}
-    if given.get("organisation_ids"):
-        query["organisation"] = {
-            "$in": [Organisation.node_key(o) for o in given["organisation_ids"]]
-        }
-    return query
+    return filters.ClusterFilter(
+        search=given.get("search"),
+        kinds=tuple(given.get("kinds", ())),
+        federal_states=tuple(given.get("federal_states", ())),
+        fields_of_action=tuple(given.get("fields_of_action", ())),
+        region=given.get("region"),
+        qualifies_as_network=given.get("qualifies_as_network"),
+    )
+
+
+def organisation_filter(value: OrganisationFilter | None) -> filters.OrganisationFilter:
+    given = given_fields(value)
+    return filters.OrganisationFilter(
+        search=given.get("search"),
+        cluster_ids=_clusters(given.get("cluster_ids")),
+        kinds=tuple(given.get("kinds", ())),
+    )
+
+
+def party_filter(value: PartyFilter) -> filters.PartyFilter:
+    given = given_fields(value)
+    return filters.PartyFilter(
+        cluster_ids=_clusters(given.get("cluster_ids")),
+        organisation_ids=_organisations(given.get("organisation_ids")),
+    )

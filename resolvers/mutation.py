@@ -1,25 +1,22 @@
-"""Mutation resolvers: thin translations into `gateway`, errors into `userErrors`."""
+"""Mutation resolvers: translate the input, call one use case, wrap the result.
+
+Expected failures of a write (`gateway.errors.ClientError`) become `userErrors`
+next to a null object; anything else is the hub's fault and a top-level error.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
-from pydantic import ValidationError
 
-from gateway import auth, listings, matches, referrals
-from gateway.access import Forbidden
-from gateway.errors import InputError, NotFound, VersionConflict
-from gateway.listings import Collection
-from gateway.matches import MatchStatus
-from gateway.seeding import Batch, Importer
+from gateway.errors import ClientError, NotPermitted
+from gateway.services import imports, keys, listings, matches, referrals
 from resolvers.context import Info
-from resolvers.errors import error_code
-from resolvers.inputs import as_record
-from resolvers.permissions import CanImport, IsHubAdmin
-from schemas.access import ApiKeySpec, Role
-from schemas.common import Status, utcnow
+from resolvers.errors import user_errors
+from resolvers.inputs import as_record, listing_record
+from schemas.common import Status
 from schemas.graphql import imports as types
 from schemas.graphql.common import UserError
 from schemas.graphql.keys import ApiKeyInput, ApiKeyPayload, ErasurePayload
@@ -34,34 +31,22 @@ from schemas.graphql.listing import (
     UpdateNeedInput,
     UpdateOfferInput,
 )
-from schemas.graphql.match import Match, MatchPayload
+from schemas.graphql.match import Match, MatchPayload, MatchStatus
 from schemas.graphql.organisation import Organisation
 
-_FIELD_NAMES = {"organisation": "organisationId"}
+T = TypeVar("T")
+P = TypeVar("P")
 
 
-def _camel(path: str) -> str:
-    head, *rest = path.split("_")
-    camel = head + "".join(p.title() for p in rest)
-    return ".".join(_FIELD_NAMES.get(p, p) for p in camel.split("."))
-
-
-def _user_errors(error: Exception) -> list[UserError]:
-    if isinstance(error, InputError):
-        return [UserError(field=_camel(f), message=m, code=c) for f, m, c in error.problems]
-    return [UserError(field="id", message=str(error), code=error_code(error) or "ERROR")]
-
-
-Wrap = Callable[[dict[str, Any] | None, list[UserError]], Any]
-
-
-async def _payload(work: Awaitable[dict[str, Any]], wrap: Wrap) -> Any:
-    """Run a write; expected failures become `userErrors` next to a null object."""
+async def _payload(work: Awaitable[T], wrap: Callable[[T | None, list[UserError]], P]) -> P:
+    """Run a use case; its client errors become `userErrors` next to a null result."""
     try:
-        doc = await work
-    except (InputError, Forbidden, NotFound, VersionConflict) as error:
-        return wrap(None, _user_errors(error))
-    return wrap(doc, [])
+        result = await work
+    except NotPermitted:
+        raise  # the operation itself, not its input: a top-level error
+    except ClientError as error:
+        return wrap(None, user_errors(error))
+    return wrap(result, [])
 
 
 def _offer(doc: dict[str, Any] | None, errors: list[UserError]) -> OfferPayload:
@@ -76,38 +61,18 @@ def _match(doc: dict[str, Any] | None, errors: list[UserError]) -> MatchPayload:
     return MatchPayload(match=Match.from_document(doc) if doc else None, user_errors=errors)
 
 
-async def _create(info: Info, collection: Collection, record: dict[str, Any], wrap: Wrap) -> Any:
-    ctx = info.context
-    taxonomy = await ctx.taxonomy.get()
-    return await _payload(
-        listings.create(ctx.store, ctx.viewer, collection, record, taxonomy), wrap
+def _erasure(removed: int | None, errors: list[UserError]) -> ErasurePayload:
+    return ErasurePayload(
+        erased=removed is not None, matches_removed=removed or 0, user_errors=errors
     )
 
 
-async def _update(info: Info, collection: Collection, key: str, input: Any, wrap: Wrap) -> Any:
-    ctx = info.context
-    changes, version = _update_record(input)
-    taxonomy = await ctx.taxonomy.get()
-    work = listings.update(ctx.store, ctx.viewer, collection, key, changes, version, taxonomy)
-    return await _payload(work, wrap)
+def _key(created: tuple[str, dict[str, Any]] | None, errors: list[UserError]) -> ApiKeyPayload:
+    key, record = created or (None, None)
+    return ApiKeyPayload(key=key, key_id=record["_id"] if record else None, user_errors=errors)
 
 
-async def _set_status(
-    info: Info, collection: Collection, key: str, status: Status, wrap: Wrap
-) -> Any:
-    ctx = info.context
-    taxonomy = await ctx.taxonomy.get()
-    work = listings.set_status(ctx.store, ctx.viewer, collection, key, status, taxonomy)
-    return await _payload(work, wrap)
-
-
-def _create_record(input: Any) -> dict[str, Any]:
-    record = as_record(input)
-    record["organisation"] = str(record.pop("organisation_id"))
-    return record
-
-
-def _update_record(input: Any) -> tuple[dict[str, Any], int]:
+def _changes(input: Any) -> tuple[dict[str, Any], int]:
     record = as_record(input)
     return record, record.pop("expected_version")
 
@@ -116,53 +81,53 @@ def _update_record(input: Any) -> tuple[dict[str, Any], int]:
 class Mutation:
     @strawberry.mutation(description="Offer staff, production capacity or a training course.")
     async def create_offer(self, info: Info, input: CreateOfferInput) -> OfferPayload:
-        if input.kind == "TALENT":
-            error = InputError(
-                [("kind", "refer people with referCandidate", "USE_REFER_CANDIDATE")]
-            )
-            return _offer(None, _user_errors(error))
-        return await _create(info, "offers", _create_record(input), _offer)
+        return await _payload(
+            listings.create_offer(info.context.session, listing_record(input)), _offer
+        )
 
     @strawberry.mutation(description="Change an offer; pass the version you read.")
     async def update_offer(
         self, info: Info, id: strawberry.ID, input: UpdateOfferInput
     ) -> OfferPayload:
-        return await _update(info, "offers", Offer.node_key(id), input, _offer)
+        changes, version = _changes(input)
+        work = listings.update(info.context.session, "offers", Offer.node_key(id), changes, version)
+        return await _payload(work, _offer)
 
     @strawberry.mutation(description="Take an offer back; its matches are retracted.")
     async def withdraw_offer(self, info: Info, id: strawberry.ID) -> OfferPayload:
-        return await _set_status(info, "offers", Offer.node_key(id), Status.WITHDRAWN, _offer)
+        return await _payload(
+            listings.withdraw_offer(info.context.session, Offer.node_key(id)), _offer
+        )
 
     @strawberry.mutation(description="Ask for staff or production capacity.")
     async def create_need(self, info: Info, input: CreateNeedInput) -> NeedPayload:
-        return await _create(info, "needs", _create_record(input), _need)
+        return await _payload(
+            listings.create_need(info.context.session, listing_record(input)), _need
+        )
 
     @strawberry.mutation(description="Change a need; pass the version you read.")
     async def update_need(
         self, info: Info, id: strawberry.ID, input: UpdateNeedInput
     ) -> NeedPayload:
-        return await _update(info, "needs", Need.node_key(id), input, _need)
+        changes, version = _changes(input)
+        work = listings.update(info.context.session, "needs", Need.node_key(id), changes, version)
+        return await _payload(work, _need)
 
     @strawberry.mutation(description="Close a need: FILLED (default) or WITHDRAWN.")
     async def close_need(
         self, info: Info, id: strawberry.ID, status: Status = Status.FILLED
     ) -> NeedPayload:
-        if status is Status.OPEN:
-            error = InputError(
-                [("status", "closing needs FILLED, WITHDRAWN or EXPIRED", "INVALID")]
-            )
-            return _need(None, _user_errors(error))
-        return await _set_status(info, "needs", Need.node_key(id), status, _need)
+        work = listings.close_need(info.context.session, Need.node_key(id), status)
+        return await _payload(work, _need)
 
     @strawberry.mutation(
         description="Recommend a person (e.g. a runner-up applicant) to the other members; "
         "records the candidate's consent to the referral."
     )
     async def refer_candidate(self, info: Info, input: ReferCandidateInput) -> OfferPayload:
-        record = _create_record(input)
-        note = record.pop("consent_note", "")
-        record |= {"kind": "TALENT", "consent": {"given_at": utcnow(), "note": note}}
-        return await _create(info, "offers", record, _offer)
+        record = listing_record(input)
+        note = record.pop("consent_note", None)
+        return await _payload(referrals.refer(info.context.session, record, note), _offer)
 
     @strawberry.mutation(
         description="Move a match along: PROPOSED -> CONTACTED -> ACCEPTED or DECLINED; "
@@ -171,8 +136,7 @@ class Mutation:
     async def set_match_status(
         self, info: Info, id: strawberry.ID, status: MatchStatus
     ) -> MatchPayload:
-        ctx = info.context
-        work = matches.set_status(ctx.store, ctx.viewer, Match.node_key(id), status)
+        work = matches.set_status(info.context.session, Match.node_key(id), status)
         return await _payload(work, _match)
 
     @strawberry.mutation(
@@ -182,9 +146,8 @@ class Mutation:
     async def record_contact_consent(
         self, info: Info, offer_id: strawberry.ID, organisation_id: strawberry.ID
     ) -> OfferPayload:
-        ctx = info.context
         work = referrals.record_contact_consent(
-            ctx.store, ctx.viewer, Offer.node_key(offer_id), Organisation.node_key(organisation_id)
+            info.context.session, Offer.node_key(offer_id), Organisation.node_key(organisation_id)
         )
         return await _payload(work, _offer)
 
@@ -192,48 +155,31 @@ class Mutation:
         description="Erase a referred candidate: the referral and every match made with it."
     )
     async def erase_referral(self, info: Info, offer_id: strawberry.ID) -> ErasurePayload:
-        try:
-            removed = await referrals.erase(
-                info.context.store, info.context.viewer, Offer.node_key(offer_id)
-            )
-        except (InputError, Forbidden, NotFound) as error:
-            return ErasurePayload(erased=False, matches_removed=0, user_errors=_user_errors(error))
-        return ErasurePayload(erased=True, matches_removed=removed, user_errors=[])
+        work = referrals.erase(info.context.session, Offer.node_key(offer_id))
+        return await _payload(work, _erasure)
 
     @strawberry.mutation(
-        permission_classes=[IsHubAdmin],
-        description="Create an API key; the key is shown in this answer only, then stored hashed.",
+        description="Create an API key (HUB_ADMIN); the key is shown in this answer only, "
+        "then stored hashed."
     )
     async def create_api_key(self, info: Info, input: ApiKeyInput) -> ApiKeyPayload:
-        ctx = info.context
-        try:
-            spec = ApiKeySpec.model_validate(as_record(input))
-            key, record = await auth.create_key(ctx.store, spec, by=ctx.viewer)
-        except ValidationError as error:
-            errors = _user_errors(InputError.from_validation(error))
-            return ApiKeyPayload(key=None, key_id=None, user_errors=errors)
-        except auth.UnknownScope as error:
-            field, _, message = str(error).partition(": ")
-            errors = [UserError(field=field, message=message, code="NOT_FOUND")]
-            return ApiKeyPayload(key=None, key_id=None, user_errors=errors)
-        return ApiKeyPayload(key=key, key_id=record["_id"], user_errors=[])
+        return await _payload(keys.create(info.context.session, as_record(input)), _key)
 
-    @strawberry.mutation(permission_classes=[IsHubAdmin], description="Revoke an API key.")
+    @strawberry.mutation(description="Revoke an API key (HUB_ADMIN).")
     async def revoke_api_key(self, info: Info, key_id: str) -> bool:
-        return await auth.revoke_key(info.context.store, key_id, by=info.context.viewer)
+        return await keys.revoke(info.context.session, key_id)
 
     @strawberry.mutation(
-        permission_classes=[CanImport],
-        description="Admin seeding: the same idempotent import as `clusterhub seed`.",
+        description="Admin seeding (HUB_ADMIN, or CLUSTER_ADMIN for its cluster): the same "
+        "idempotent import as `clusterhub seed`."
     )
     async def import_clusters(
         self, info: Info, input: list[types.ClusterImportInput], strict: bool = False
     ) -> types.ImportReport:
-        viewer = info.context.viewer
-        scope = viewer.cluster if viewer and viewer.role is Role.CLUSTER_ADMIN else None
-        importer = Importer(info.context.store, by=viewer)
-        report = await importer.run(_batch(input), strict=strict, scope=scope)
-        info.context.taxonomy.invalidate()
+        batch = imports.Batch()
+        for i, item in enumerate(input):
+            batch.add_cluster_file(f"input[{i}]", as_record(item))
+        report = await imports.import_clusters(info.context.session, batch, strict=strict)
         return types.ImportReport(
             ok=report.ok,
             written=report.written,
@@ -243,18 +189,3 @@ class Mutation:
             ],
             rejections=[types.Rejection(**vars(r)) for r in report.rejections],
         )
-
-
-def _batch(inputs: list[types.ClusterImportInput]) -> Batch:
-    batch = Batch()
-    for i, item in enumerate(inputs):
-        batch.add_cluster_file(
-            f"input[{i}]",
-            {
-                "cluster": item.cluster,
-                "organisations": item.organisations,
-                "offers": item.offers,
-                "needs": item.needs,
-            },
-        )
-    return batch

@@ -18,7 +18,7 @@ class ClusterKind(enum.StrEnum):
 
 
 class FieldOfAction(enum.StrEnum):
-    """Fields of action named by the national network criteria (context/003)."""
+    """Fields of action named by the national criteria for skilled-labour networks."""
 
     VOCATIONAL_TRAINING = "VOCATIONAL_TRAINING"
     CONTINUING_EDUCATION = "CONTINUING_EDUCATION"

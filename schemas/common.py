@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import re
 from typing import Annotated, Any
 
 from pydantic import (
@@ -34,12 +33,6 @@ Slug = Annotated[
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
 Text = Annotated[str, StringConstraints(max_length=5000, strip_whitespace=True)]
 Label = Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True)]
-
-_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
-
-
-def is_slug(value: str) -> bool:
-    return bool(_SLUG_RE.match(value))
 
 
 def _find_unsafe_key(value: Any, path: str = "") -> str | None:

@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 import websockets
 
-from gateway.auth import create_key
-from gateway.demo import seed_dir
-from gateway.inprocess import serve_in_process
-from gateway.seeding import Importer, read_paths
+from gateway.http.inprocess import serve_in_process
+from gateway.services.demo import seed_dir
+from gateway.services.imports import Importer, read_paths
+from gateway.services.keys import create_key
 from gateway.settings import Settings
 from schemas.access import ApiKeySpec
 
@@ -32,7 +32,7 @@ class HubClient:
 
     @property
     def store(self):
-        return self.app.state.store
+        return self.app.state.hub.store
 
     async def key(
         self, role: str, *, cluster: str | None = None, organisation: str | None = None
@@ -49,7 +49,7 @@ class HubClient:
             batch.add(f"test{i}.json", data)
         report = await Importer(self.store).run(batch)
         assert report.ok, report.rejections
-        self.app.state.taxonomy.invalidate()
+        self.app.state.hub.taxonomy.invalidate()
 
     async def execute(
         self,
@@ -78,7 +78,7 @@ class HubClient:
     async def wait_subscribers(self, count: int, timeout: float = 5.0) -> None:
         """Wait until `count` subscriptions are registered with the event stream."""
         async with asyncio.timeout(timeout):
-            while self.app.state.events.subscriber_count < count:
+            while self.app.state.hub.events.subscriber_count < count:
                 await asyncio.sleep(0.01)
 
     @asynccontextmanager

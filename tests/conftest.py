@@ -15,12 +15,11 @@ from pathlib import Path
 import pytest
 from pymongo import MongoClient
 
-from gateway.database import open_store
-from gateway.demo import seed_dir
-from gateway.embedded import EmbeddedServer
-from gateway.seeding import Importer, read_paths
+from gateway.services.demo import seed_dir
+from gateway.services.imports import Importer, read_paths
 from gateway.settings import Settings
-from gateway.store import Store
+from gateway.store import Store, open_store
+from gateway.store.embedded import EmbeddedServer
 from tests.client import HubClient, running_hub
 
 

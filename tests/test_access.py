@@ -8,7 +8,7 @@ import json
 import pytest
 import websockets
 
-from gateway.auth import create_key, revoke_key
+from gateway.services.keys import create_key, revoke_key
 from schemas.access import ApiKeySpec
 from tests.client import running_hub
 from tests.records import CLUSTER, NEED, OFFER, ORGANISATIONS, cluster_file

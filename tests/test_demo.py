@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.demo import seed_dir
+from gateway.services.demo import seed_dir
 from tests.client import running_hub
 from tests.test_seed_cli import seed_cli
 

@@ -16,8 +16,8 @@ import httpx
 import pytest
 from pymongo import MongoClient, WriteConcern
 
-from gateway.embedded import EmbeddedServer, _pid_alive, free_port, uri_for
 from gateway.errors import DataDirInUse
+from gateway.store.embedded import EmbeddedServer, _pid_alive, free_port, uri_for
 
 
 def _wait(predicate, timeout: float, what: str) -> None:
@@ -62,7 +62,7 @@ def _serve(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
         [
             sys.executable,
             "-m",
-            "gateway.cli",
+            "gateway.tools.cli",
             "serve",
             "--data-dir",
             str(data_dir),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.embedded import EmbeddedServer
+from gateway.store.embedded import EmbeddedServer
 from tests.client import running_hub
 from tests.records import cluster_file
 

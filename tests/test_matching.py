@@ -17,7 +17,7 @@ import httpx
 import pytest
 import websockets
 
-from gateway.embedded import free_port
+from gateway.store.embedded import free_port
 from tests.client import running_hub
 from tests.records import NEED, OFFER, cluster_file
 
@@ -229,7 +229,7 @@ def _serve(settings, port: int) -> subprocess.Popen[bytes]:
         "CLUSTERHUB_LOG_LEVEL": "warning",
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "gateway.cli", "serve", "--port", str(port)], env=env
+        [sys.executable, "-m", "gateway.tools.cli", "serve", "--port", str(port)], env=env
     )
 
 
@@ -356,7 +356,8 @@ async def test_a_stalled_subscriber_is_cut_off_while_others_keep_receiving(setti
             # the stalled one, reading at last, finds what was buffered and a clear close
             got = 0
             print(
-                "states", [(x.closed, x.queue.qsize()) for x in hub.app.state.events._subscribers]
+                "states",
+                [(x.closed, x.queue.qsize()) for x in hub.app.state.hub.events._subscribers],
             )
             with pytest.raises(websockets.ConnectionClosed) as closed:
                 while True:

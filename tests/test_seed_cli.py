@@ -11,8 +11,8 @@ from pathlib import Path
 
 from pymongo import MongoClient
 
-from gateway.demo import seed_dir
-from gateway.seeding import COLLECTIONS
+from gateway.services.demo import seed_dir
+from gateway.services.imports import COLLECTIONS
 from tests.records import cluster_file
 
 
@@ -20,7 +20,7 @@ def seed_cli(settings, *args: str, **kwargs) -> subprocess.CompletedProcess[str]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CLUSTERHUB_", "MONGODB"))}
     env |= {"MONGODB_URI": settings.mongodb_uri, "CLUSTERHUB_DATABASE": settings.database}
     return subprocess.run(
-        [sys.executable, "-m", "gateway.cli", "seed", *args],
+        [sys.executable, "-m", "gateway.tools.cli", "seed", *args],
         env=env,
         capture_output=True,
         text=True,
@@ -83,7 +83,7 @@ def test_a_seed_killed_midway_converges_when_run_again(settings, mongo_uri):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CLUSTERHUB_", "MONGODB"))}
     env |= {"MONGODB_URI": mongo_uri, "CLUSTERHUB_DATABASE": settings.database}
     run = subprocess.Popen(
-        [sys.executable, "-m", "gateway.cli", "seed", "--no-match", "--synthetic", "4000"],
+        [sys.executable, "-m", "gateway.tools.cli", "seed", "--no-match", "--synthetic", "4000"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

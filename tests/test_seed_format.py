@@ -7,7 +7,7 @@ import json
 import jsonschema
 import pytest
 
-from gateway.demo import seed_dir
+from gateway.services.demo import seed_dir
 from schemas.seedfile import cluster_file_json_schema, taxonomy_file_json_schema
 
 SCHEMAS = seed_dir() / "schema"

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from gateway.seeding import Batch, Importer
+from gateway.services.imports import Batch, Importer
 from tests.records import cluster_file
 
 LISTED = ("clusters", "organisations", "offers", "needs")

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Self
 import strawberry
 from strawberry import relay
 
+from gateway.domain.filters import NETWORK_MIN_BINDING_MEMBERS
 from schemas.graphql.enums import ClusterKind, FederalState, FieldOfAction, SharingPolicy
 from schemas.graphql.relay import Entity
 
@@ -54,7 +55,7 @@ class Cluster(Entity):
 
     @strawberry.field(description="At least three members with a binding membership.")
     def qualifies_as_network(self) -> bool:
-        return self.binding_member_count >= 3
+        return self.binding_member_count >= NETWORK_MIN_BINDING_MEMBERS
 
     @classmethod
     def from_document(cls, doc: dict[str, Any]) -> Self:

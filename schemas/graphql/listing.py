@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Self
 import strawberry
 from strawberry import relay
 
-from gateway.access import may_see_candidate
-from gateway.documents import period_from_document
+from gateway.domain.access import may_see_candidate
+from gateway.domain.documents import period_from_document
 from schemas.graphql.common import (
     AvailabilityInput,
     Location,

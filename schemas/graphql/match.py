@@ -8,9 +8,9 @@ from typing import Any, ClassVar, Self
 import strawberry
 from strawberry import relay
 
-from gateway.coverage import Coverage
-from gateway.matches import MatchStatus
-from gateway.store import encode_cursor
+from gateway.domain.coverage import Coverage
+from gateway.domain.cursors import encode_cursor
+from gateway.domain.matches import MatchStatus
 from schemas.graphql.common import UserError
 from schemas.graphql.enums import NeedKind
 from schemas.graphql.listing import Need, Offer

@@ -8,7 +8,8 @@ from typing import Any, ClassVar, Generic, Self, TypeVar
 import strawberry
 from strawberry import relay
 
-from gateway.store import Page, encode_cursor
+from gateway.domain.cursors import encode_cursor
+from gateway.domain.paging import Page
 
 T = TypeVar("T")
 
@@ -31,7 +32,7 @@ class Edge(Generic[T]):
 class Connection(Generic[T]):
     edges: list[Edge[T]]
     page_info: PageInfo
-    total_count: int
+    total_count: int = strawberry.field(description="Counted only when selected.")
 
     @classmethod
     def from_page(cls, page: Page, to_node: Callable[[dict[str, Any]], T]) -> Connection[T]:
@@ -44,7 +45,7 @@ class Connection(Generic[T]):
                 start_cursor=edges[0].cursor if edges else None,
                 end_cursor=edges[-1].cursor if edges else None,
             ),
-            total_count=page.total_count,
+            total_count=page.total_count if page.total_count is not None else -1,
         )
 
 

@@ -1,0 +1,50 @@
+"""The ASGI application: routes, middleware and the lifespan that opens the hub."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Route, WebSocketRoute
+
+from gateway.http.graphql import GraphQLApp
+from gateway.http.limits import MaxBodySize
+from gateway.http.probes import healthz, readyz
+from gateway.live.events import EventStream
+from gateway.services.demo import create_demo_keys, seed_demo_if_empty
+from gateway.services.session import Hub
+from gateway.settings import Settings, get_settings
+from gateway.store import open_store
+
+LIVE_COLLECTIONS = ("offers", "needs", "matches")
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with open_store(settings) as store:
+            if settings.seeds_demo and await seed_demo_if_empty(store) is not None:
+                await create_demo_keys(store, settings.data_dir)
+            events = EventStream(store, LIVE_COLLECTIONS, settings.subscriber_queue)
+            await events.start()
+            app.state.hub = Hub(store, events)
+            try:
+                yield
+            finally:
+                await events.stop()  # ends every subscription before the client closes
+
+    graphql = GraphQLApp(settings)
+    return Starlette(
+        middleware=[Middleware(MaxBodySize, limit=settings.max_body_bytes)],
+        routes=[
+            Route("/graphql", graphql),  # every method: GraphQL answers the wrong ones
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        lifespan=lifespan,
+    )

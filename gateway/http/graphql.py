@@ -1,0 +1,82 @@
+"""GraphQL over HTTP and WebSocket: Strawberry's ASGI app with the hub's caller handling.
+
+Authentication and the request budget run before GraphQL sees a request; requests
+GraphQL cannot even read (not JSON, no query, a wrong method) are answered in
+GraphQL's error shape with a `code`, like every other error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cross_web import HTTPException
+from starlette.requests import HTTPConnection, Request
+from starlette.types import Receive, Scope, Send
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+
+from gateway.domain.access import Principal
+from gateway.errors import BadRequest, ClientError, RateLimited
+from gateway.http.ratelimit import RateLimiter
+from gateway.http.responses import error_response
+from gateway.http.wsprotocol import StrictGraphQLWSHandler
+from gateway.services.keys import authenticate, bearer_token
+from gateway.settings import Settings
+from resolvers.context import Context
+from resolvers.schema import build_schema
+
+
+class GraphQLApp(GraphQL):
+    """Strawberry's ASGI app with the hub's per-request context and API-key authentication."""
+
+    graphql_ws_handler_class = StrictGraphQLWSHandler
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(build_schema(settings))
+        self.limiter = RateLimiter(settings.rate_limit_per_minute)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        try:
+            scope.setdefault("state", {})["viewer"] = await self._admit(request)
+            response = await self.run(request)
+        except ClientError as error:
+            response = error_response(error)
+        except HTTPException as error:
+            response = error_response(BadRequest(error.reason, error.status_code))
+        await response(scope, receive, send)
+
+    async def _admit(self, request: Request) -> Principal | None:
+        """The caller behind the request's key, if it is within its request budget."""
+        token = bearer_token(request.headers.get("authorization"))
+        viewer = await authenticate(request.app.state.hub.store, token) if token else None
+        client = request.client.host if request.client else "-"
+        wait = self.limiter.allow(viewer.key_id if viewer else f"ip:{client}")
+        if wait:
+            raise RateLimited(wait)
+        return viewer
+
+    async def get_context(self, request: HTTPConnection, response: Any = None) -> Context:
+        return Context(
+            request=request,
+            hub=request.app.state.hub,
+            viewer=getattr(request.state, "viewer", None),
+        )
+
+    async def on_ws_connect(self, context: Context) -> None:
+        """Authenticate a WebSocket from its `connection_init` payload."""
+        params = context.connection_params or {}
+        raw = params.get("Authorization") or params.get("authorization")
+        token = bearer_token(raw) if isinstance(raw, str) else None
+        if token is None and isinstance(params.get("apiKey"), str):
+            token = params["apiKey"]
+        if token:
+            try:
+                context.viewer = await authenticate(context.hub.store, token)
+            except ClientError as error:
+                raise ConnectionRejectionError(
+                    {"message": str(error), "code": error.code}
+                ) from None

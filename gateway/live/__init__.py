@@ -1,0 +1,1 @@
+"""Live events: one change stream per hub process, fanned out to subscribers."""

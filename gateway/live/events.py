@@ -1,0 +1,154 @@
+"""Live events: one MongoDB change stream per hub process, fanned out in memory.
+
+Every subscription gets its own bounded queue; the single change stream feeds them
+all. This keeps the number of open change streams independent of the number of
+subscribers (many open change streams stall Motor: each holds one of its worker
+threads) and makes a write by any hub process reach subscribers on every process.
+A subscriber that falls a whole queue behind is cut off (its `on_cut_off` hook
+closes its WebSocket) instead of slowing the others or holding events without bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from gateway.store.database import Store
+
+log = logging.getLogger("clusterhub.events")
+
+
+@dataclass(frozen=True)
+class Event:
+    """A change to a document: what happened, the document after it, the fields touched."""
+
+    operation: str
+    document: dict[str, Any]
+    updated_fields: frozenset[str] = frozenset()
+
+
+Predicate = Callable[[Event], bool]
+CutOff = Callable[[str], Awaitable[None]]
+
+
+class SubscriberTooSlow(Exception):
+    """The subscriber's queue overflowed; it is cut off so the others are not slowed."""
+
+
+class StreamClosed(Exception):
+    """The hub is shutting down."""
+
+
+class Subscriber:
+    """One live subscription: a filter over a collection's changes and a bounded queue."""
+
+    def __init__(
+        self, collection: str, predicate: Predicate, maxsize: int, on_cut_off: CutOff | None
+    ) -> None:
+        self.collection = collection
+        self.predicate = predicate
+        self.queue: asyncio.Queue[Event | BaseException] = asyncio.Queue(maxsize)
+        self.on_cut_off = on_cut_off
+        self.closed = False
+
+    def offer(self, event: Event) -> None:
+        if self.closed or not self.predicate(event):
+            return
+        try:
+            self.queue.put_nowait(event)
+        except asyncio.QueueFull:
+            reason = f"too slow: fell {self.queue.maxsize} events behind"
+            self.close(SubscriberTooSlow(reason))
+            if self.on_cut_off is not None:
+                task = asyncio.create_task(self.on_cut_off(reason))
+                task.add_done_callback(_log_failure)
+
+    def close(self, reason: BaseException) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        while not self.queue.empty():  # make room for the reason, dropping what is pending
+            self.queue.get_nowait()
+        self.queue.put_nowait(reason)
+
+    async def __aiter__(self) -> AsyncIterator[Event]:
+        while True:
+            item = await self.queue.get()
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+
+def _log_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("cutting off a slow subscriber failed", exc_info=task.exception())
+
+
+class EventStream:
+    """Watches the hub's collections once and hands each change to the subscribers."""
+
+    def __init__(self, store: Store, collections: tuple[str, ...], queue_size: int = 256):
+        self.store = store
+        self.collections = collections
+        self.queue_size = queue_size
+        self._subscribers: set[Subscriber] = set()
+        self._task: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscribers)
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="clusterhub-change-stream")
+        await self._ready.wait()
+
+    async def stop(self) -> None:
+        for subscriber in list(self._subscribers):
+            subscriber.close(StreamClosed("the hub is shutting down"))
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    @contextlib.contextmanager
+    def subscribe(
+        self, collection: str, predicate: Predicate, on_cut_off: CutOff | None = None
+    ) -> Iterator[Subscriber]:
+        subscriber = Subscriber(collection, predicate, self.queue_size, on_cut_off)
+        self._subscribers.add(subscriber)
+        try:
+            yield subscriber
+        finally:
+            self._subscribers.discard(subscriber)
+
+    async def _run(self) -> None:
+        resume_token = None
+        while True:
+            try:
+                async with self.store.watch(self.collections, resume_token) as stream:
+                    self._ready.set()
+                    async for change in stream:
+                        resume_token = change["_id"]
+                        self._dispatch(change)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database went away: keep the token, retry
+                log.warning("change stream interrupted; resuming", exc_info=True)
+                self._ready.set()
+                await asyncio.sleep(1)
+
+    def _dispatch(self, change: dict[str, Any]) -> None:
+        document = change.get("fullDocument")
+        if document is None:
+            return
+        updated = (change.get("updateDescription") or {}).get("updatedFields") or {}
+        event = Event(change["operationType"], document, frozenset(updated))
+        collection = change["ns"]["coll"]
+        for subscriber in list(self._subscribers):
+            if subscriber.collection == collection:
+                subscriber.offer(event)

@@ -1,0 +1,69 @@
+"""The demo data shipped in `seeds/`, and seeding it into an empty store."""
+
+from __future__ import annotations
+
+import logging
+from importlib import resources
+from pathlib import Path
+
+from gateway.services.imports import Importer, ImportReport, read_paths
+from gateway.services.keys import create_key
+from gateway.store.database import Store
+from schemas.access import ApiKeySpec, Role
+
+log = logging.getLogger("clusterhub")
+
+
+def seed_dir() -> Path:
+    """The `seeds/` folder: one file per cluster under `clusters/`, and `taxonomy.json`."""
+    return Path(str(resources.files("seeds")))
+
+
+async def seed_demo_if_empty(store: Store) -> ImportReport | None:
+    """Seed the demo data when the store holds no cluster yet; None when it was not empty."""
+    if await store.find_one("clusters", {}) is not None:
+        return None
+    report = await Importer(store).run(read_paths([seed_dir()]))
+    for rejection in report.rejections:
+        log.warning("demo data: %s", rejection)
+    inserted = sum(s.inserted for s in report.summaries.values())
+    log.info("demo data seeded: %d documents", inserted)
+    return report
+
+
+DEMO_KEYS = (
+    ("HUB_KEY", ApiKeySpec(role=Role.HUB_ADMIN, label="demo")),
+    (
+        "CLUSTER_ADMIN_KEY",
+        ApiKeySpec(role=Role.CLUSTER_ADMIN, cluster="hamburg-aviation", label="demo"),
+    ),
+    (
+        "MEMBER_KEY",
+        ApiKeySpec(role=Role.MEMBER, organisation="elbkai-kontraktlogistik", label="demo"),
+    ),
+    (
+        "VIEWER_KEY",
+        ApiKeySpec(role=Role.VIEWER, cluster="logistik-initiative-hamburg", label="demo"),
+    ),
+)
+
+
+def _save_private(path: Path, text: str) -> Path:
+    """Write `text` readable by the owner only: it holds keys."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(text)
+    return path
+
+
+async def create_demo_keys(store: Store, data_dir: Path) -> Path:
+    """One key per role for the demo data, printed and saved as `demo-keys.env` (0600)."""
+    lines = []
+    for name, spec in DEMO_KEYS:
+        key, _ = await create_key(store, spec)
+        scope = spec.cluster or spec.organisation or "all clusters"
+        lines.append(f"# {spec.role} ({scope})\nexport {name}={key}")
+    path = _save_private(data_dir / "demo-keys.env", "\n".join(lines) + "\n")
+    print("Demo API keys (saved to", path, "- `source` it to use them):", flush=True)
+    print("\n".join(lines), flush=True)
+    return path

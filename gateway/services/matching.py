@@ -1,0 +1,233 @@
+"""The matching engine: keeps one match per fitting (offer, need) pair up to date.
+
+Called after every create, update or status change of offers and needs, and after
+bulk imports. Candidates come from an indexed query (kind, status, skills, period,
+grid cell), never a scan of the counterpart collection; `gateway.domain.scoring` decides
+and scores; the sharing policies decide who may be paired. A match that is new or
+scores differently gets the next number of a global sequence, its cursor, so that
+dashboards can replay what they missed in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from gateway.domain.access import Sharing
+from gateway.domain.conditions import AnyOf, Compare, Equals, Filter, NotEqual, all_of, any_of
+from gateway.domain.geo import cells_within
+from gateway.domain.matches import ACTIVE_STATUSES, MatchCounts, MatchStatus, match_fields, match_id
+from gateway.domain.scoring import Fit, distance_km, fit, overlap_days
+from gateway.domain.taxonomy import Taxonomy
+from gateway.services.session import load_sharing
+from gateway.store.database import Store
+from gateway.store.matches import write_matches
+from schemas.common import Status
+from schemas.listing import NeedKind, OfferKind
+
+MAX_CANDIDATES = 500
+"""Counterparts examined per listing: the best-placed, bounded for predictable cost."""
+
+MAX_EXISTING = 1_000_000
+"""Matches of one refresh's listings read back at most; far above any real count."""
+
+PEOPLE_KINDS = (OfferKind.STAFF, OfferKind.TALENT)
+
+Doc = dict[str, Any]
+
+
+def _located_cells(doc: Doc) -> AnyOf | None:
+    """Cells within the listing's radius; None when distance cannot narrow the search."""
+    location = doc.get("location") or {}
+    if location.get("lat") is None or doc.get("radius_km") is None:
+        return None
+    return any_of("cell", cells_within(location["lat"], location["lon"], doc["radius_km"]))
+
+
+def _overlapping(doc: Doc) -> Filter:
+    return all_of(
+        Compare("period.start", "$lte", doc["period"]["end"]),
+        Compare("period.end", "$gte", doc["period"]["start"]),
+    )
+
+
+def _with_related(skills: Iterable[str], taxonomy: Taxonomy) -> tuple[str, ...]:
+    found = set(skills)
+    for skill in list(found):
+        found |= taxonomy.related(skill)
+    return tuple(sorted(found))
+
+
+def _candidates(
+    doc: Doc, skills: Iterable[str], kind: AnyOf | Equals, taxonomy: Taxonomy
+) -> Filter:
+    """Open counterparts of another organisation sharing a skill, period and place."""
+    return all_of(
+        AnyOf("skill_set", _with_related(skills, taxonomy)),
+        kind,
+        Equals("status", Status.OPEN),
+        NotEqual("organisation", doc["organisation"]),
+        _located_cells(doc),
+    ) & _overlapping(doc)
+
+
+class Matcher:
+    def __init__(self, store: Store, taxonomy: Taxonomy, sharing: Sharing) -> None:
+        self.store = store
+        self.taxonomy = taxonomy
+        self.sharing = sharing
+
+    @classmethod
+    async def load(cls, store: Store, taxonomy: Taxonomy) -> Matcher:
+        return cls(store, taxonomy, await load_sharing(store))
+
+    async def refresh(
+        self,
+        offers: Sequence[Doc] = (),
+        needs: Sequence[Doc] = (),
+        *,
+        skip_needs: set[str] | None = None,
+    ) -> MatchCounts:
+        """Bring the matches of these listings up to date (create, re-score, retract).
+
+        `skip_needs` are needs refreshed in the same run already: pairs with them are
+        neither recomputed nor retracted from the offers' side. All writes of one call
+        go to the store as one bulk write.
+        """
+        counts = MatchCounts()
+        writes: list[tuple[str, Doc]] = []
+        need_ids = {n["_id"] for n in needs} | (skip_needs or set())
+
+        pairs: list[tuple[Doc, Doc]] = []  # (offer, need) candidates, both sides at once
+        for need in needs:
+            if need["status"] == Status.OPEN:
+                pairs += [(offer, need) for offer in await self._offers_for(need)]
+        trainings = await self._trainings_for([n for n in needs if n["status"] == Status.OPEN])
+        await self._diff(counts, writes, "need", self._fits(pairs, trainings, needs, "need"))
+
+        pairs = []
+        for offer in offers:
+            if offer["kind"] == OfferKind.TRAINING:
+                affected = await self._needs_taught_by(offer)
+                counts.add(
+                    await self.refresh(needs=[n for n in affected if n["_id"] not in need_ids])
+                )
+            elif offer["status"] == Status.OPEN:
+                candidates = await self._needs_for(offer)
+                pairs += [(offer, n) for n in candidates if n["_id"] not in need_ids]
+        trainings = await self._trainings_for(list({n["_id"]: n for _, n in pairs}.values()))
+        listings = [o for o in offers if o["kind"] != OfferKind.TRAINING]
+        await self._diff(
+            counts, writes, "offer", self._fits(pairs, trainings, listings, "offer"), keep=need_ids
+        )
+        if writes:
+            await write_matches(self.store, writes)
+        return counts
+
+    def _fits(
+        self,
+        pairs: list[tuple[Doc, Doc]],
+        trainings: dict[str, list[Doc]],
+        listings: Sequence[Doc],
+        side: str,
+    ) -> dict[str, dict[str, tuple[Doc, Doc, Fit]]]:
+        """Fitting pairs grouped by the `side` listing (every listing gets an entry)."""
+        fits: dict[str, dict[str, tuple[Doc, Doc, Fit]]] = {d["_id"]: {} for d in listings}
+        for offer, need in pairs:
+            if not self.sharing.mutual(offer, need):
+                continue
+            found = fit(offer, need, self.taxonomy, trainings.get(need["_id"], []))
+            if found:
+                owner = need["_id"] if side == "need" else offer["_id"]
+                fits[owner][match_id(offer["_id"], need["_id"])] = (offer, need, found)
+        return fits
+
+    async def _offers_for(self, need: Doc) -> list[Doc]:
+        if need["kind"] == NeedKind.PRODUCTION:
+            wanted, kind = need.get("capabilities", []), Equals("kind", OfferKind.PRODUCTION)
+        else:
+            wanted = need.get("required_skills", []) + need.get("optional_skills", [])
+            kind = AnyOf("kind", PEOPLE_KINDS)
+        query = _candidates(need, wanted, kind, self.taxonomy).query()
+        return await self.store.find("offers", query, limit=MAX_CANDIDATES)
+
+    async def _needs_for(self, offer: Doc) -> list[Doc]:
+        if offer["kind"] == OfferKind.PRODUCTION:
+            have, kind = offer.get("capabilities", []), Equals("kind", NeedKind.PRODUCTION)
+        else:
+            have, kind = offer.get("skills", []), Equals("kind", NeedKind.STAFF)
+        query = _candidates(offer, have, kind, self.taxonomy).query()
+        return await self.store.find("needs", query, limit=MAX_CANDIDATES)
+
+    async def _needs_taught_by(self, training: Doc) -> list[Doc]:
+        """STAFF needs whose skills a training teaches: their suggestions may change."""
+        query = (
+            all_of(
+                AnyOf("skill_set", tuple(training.get("skills", []))),
+                Equals("kind", NeedKind.STAFF),
+                Equals("status", Status.OPEN),
+            )
+            & _overlapping(training)
+        ).query()
+        return await self.store.find("needs", query, limit=MAX_CANDIDATES)
+
+    async def _trainings_for(self, needs: list[Doc]) -> dict[str, list[Doc]]:
+        """Open TRAINING offers that could close each need's skill gaps: one query for all."""
+        wanted = {s for n in needs for s in n.get("required_skills", [])}
+        if not wanted:
+            return {}
+        query = all_of(
+            AnyOf("skill_set", tuple(sorted(wanted))),
+            Equals("kind", OfferKind.TRAINING),
+            Equals("status", Status.OPEN),
+        ).query()
+        trainings = await self.store.find("offers", query, limit=MAX_CANDIDATES)
+        return {
+            need["_id"]: [t for t in trainings if self._training_serves(t, need)] for need in needs
+        }
+
+    def _training_serves(self, training: Doc, need: Doc) -> bool:
+        if overlap_days(training["period"], need["period"]) == 0:
+            return False
+        if not self.sharing.sees(need, training):
+            return False
+        distance = distance_km(training, need)
+        radii = [r for r in (training.get("radius_km"), need.get("radius_km")) if r is not None]
+        return distance is None or not radii or distance <= max(radii)
+
+    async def _diff(
+        self,
+        counts: MatchCounts,
+        writes: list[tuple[str, Doc]],
+        side: str,
+        fits_by_listing: dict[str, dict[str, tuple[Doc, Doc, Fit]]],
+        keep: set[str] = frozenset(),  # type: ignore[assignment]
+    ) -> None:
+        """Queue what changed for these listings; retract active matches that no longer fit."""
+        if not fits_by_listing:
+            return
+        existing_matches = await self.store.find_in(
+            "matches", side, list(fits_by_listing), {}, limit=MAX_EXISTING
+        )
+        existing = {m["_id"]: m for m in existing_matches}
+        other = "need" if side == "offer" else "offer"
+        fitting = {pair for fits in fits_by_listing.values() for pair in fits}
+        for fits in fits_by_listing.values():
+            for pair, (offer, need, found) in fits.items():
+                fields = match_fields(offer, need, found)
+                old = existing.get(pair)
+                if old is None:
+                    writes.append(
+                        ("insert", {"_id": pair, **fields, "status": MatchStatus.PROPOSED})
+                    )
+                    counts.created += 1
+                elif old.get("fingerprint") != fields["fingerprint"] or not old.get("active"):
+                    writes.append(("update", {"_id": pair, **fields}))
+                    counts.rescored += 1
+        for pair, old in existing.items():
+            if pair in fitting or not old.get("active") or old["status"] not in ACTIVE_STATUSES:
+                continue
+            if old[other] in keep:
+                continue  # the other side is being refreshed in the same run
+            writes.append(("retract", {"_id": pair}))
+            counts.retracted += 1
