@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 from graphql import GraphQLError, GraphQLSyntaxError
+from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionContext
 
 from gateway.errors import ClientError, InputError, error_code
@@ -50,6 +53,10 @@ def _message(error: ClientError) -> str:
     return str(error)
 
 
+_OPERATION_ERRORS = (InvalidOperationTypeError, CannotGetOperationTypeError, MissingQueryError)
+"""Strawberry's refusals of an operation it cannot run (e.g. a query over WebSocket)."""
+
+
 def _graphql_code(error: GraphQLError) -> str:
     if isinstance(error, GraphQLSyntaxError):
         return "GRAPHQL_PARSE_FAILED"
@@ -58,44 +65,62 @@ def _graphql_code(error: GraphQLError) -> str:
     return "GRAPHQL_VALIDATION_FAILED"
 
 
+def _code(error: GraphQLError) -> str | None:
+    """The client code of an error; None for the hub's own faults."""
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError):
+        return (error.extensions or {}).get("code") or _graphql_code(error)
+    if isinstance(original, _OPERATION_ERRORS):
+        return "GRAPHQL_VALIDATION_FAILED"
+    return error_code(original)
+
+
 def client_error(error: GraphQLError) -> GraphQLError:
     """The error as the client sees it: the hub's code, GraphQL's, or masked."""
-    original = error.original_error
-    extensions = dict(error.extensions or {})
-    if original is None or isinstance(original, GraphQLError):
-        extensions.setdefault("code", _graphql_code(error))
-        message = error.message
-    elif isinstance(original, ClientError):
-        extensions["code"] = original.code
-        message = _message(original)
-        if isinstance(original, InputError):
-            extensions["problems"] = [
-                {"field": graphql_field(p.field), "message": p.message, "code": p.code}
-                for p in original.problems
-            ]
-    else:
+    code = _code(error)
+    if code is None:
         return GraphQLError(
             "internal error", error.nodes, path=error.path, extensions={"code": "INTERNAL"}
         )
+    extensions = {**(error.extensions or {}), "code": code}
+    original = error.original_error
+    message = _message(original) if isinstance(original, ClientError) else error.message
+    if isinstance(original, InputError):
+        extensions["problems"] = [
+            {"field": graphql_field(p.field), "message": p.message, "code": p.code}
+            for p in original.problems
+        ]
     return GraphQLError(message, error.nodes, path=error.path, extensions=extensions)
 
 
 def log_errors(errors: list[GraphQLError], context: ExecutionContext | None) -> None:
     """Client mistakes at INFO without a traceback; the hub's faults once, with one."""
-    operation = context.operation_name if context else None
+    operation = (context.operation_name if context else None) or "operation"
     for error in errors:
-        original = error.original_error
-        if original is None or isinstance(original, GraphQLError) or error_code(original):
-            log.info("client error in %s: %s", operation or "operation", error.message)
+        if _code(error) is not None:
+            log.info("client error in %s: %s", operation, error.message)
         else:
-            log.error("unexpected error in %s at %s", operation, error.path, exc_info=original)
+            log.error(
+                "unexpected error in %s at %s", operation, error.path, exc_info=error.original_error
+            )
 
 
 class ClientErrors(SchemaExtension):
-    """Gives every error a code and masks unexpected ones as `internal error`."""
+    """Gives every error a code and masks unexpected ones as `internal error`.
+
+    Results over HTTP pass `on_operation`, each streamed result (WebSocket) passes
+    `on_stream_result`; both rewrite the errors the same way.
+    """
 
     def on_operation(self) -> Iterator[None]:
         yield
-        result = self.execution_context.result
+        self._rewrite(self.execution_context.result)
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        self._rewrite(result)
+        yield
+
+    @staticmethod
+    def _rewrite(result: Any) -> None:
         if result is not None and result.errors:
             result.errors = [client_error(e) for e in result.errors]

@@ -272,3 +272,32 @@ async def test_every_filter_path_is_served_by_an_index(portal):
         assert "IXSCAN" in str(plan["queryPlanner"]["winningPlan"]), (condition, plan)
     plan = await hub.store.db.offers.find(visible.query()).sort("_id", 1).explain()
     assert "IXSCAN" in str(plan["queryPlanner"]["winningPlan"])
+
+
+async def test_a_text_filter_finds_the_same_in_lists_and_live(hub):
+    """Whole words in both: "schweiß" finds "Schweiß-Roboter", not "Schweißer"."""
+    await hub.seed(cluster_file())
+    viewer = await hub.key("VIEWER", cluster="test-cluster")
+    member = await hub.key("MEMBER", organisation="test-org-0")
+    subscription_query = "subscription ($f: OfferFilter) { offerPublished(filter: $f) { title } }"
+    text = {"text": "schweiß"}
+    async with hub.subscribe(
+        subscription_query, {"f": text}, init={"Authorization": viewer["authorization"]}
+    ) as live:
+        await hub.wait_subscribers(1)
+        for title in ("Zwei Schweißer frei", "Schweiß-Roboter frei"):
+            offer = {
+                "organisationId": "test-org-0",
+                "kind": "PRODUCTION",
+                "title": title,
+                "capabilities": ["welding"],
+                "amount": 100,
+                "unit": "Stück",
+                "period": {"start": "2027-01-01", "end": "2027-03-31"},
+            }
+            created = await hub.query(CREATE_OFFER, {"input": offer}, member)
+            assert created["createOffer"]["userErrors"] == []
+        first = await live.next()
+    listed = (await hub.query(OFFERS, {"filter": text}, viewer))["offers"]
+    assert first["offerPublished"]["title"] == "Schweiß-Roboter frei"
+    assert [e["node"]["title"] for e in listed["edges"]] == ["Schweiß-Roboter frei"]

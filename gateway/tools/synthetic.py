@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from gateway.services.imports import Batch
+from schemas.cluster import SharingPolicy
+from schemas.listing import NeedKind, OfferKind
 
 _CLUSTER_KINDS = ["INDUSTRY_CLUSTER", "REGIONAL_NETWORK", "ALLIANCE", "TALENT_POOL"]
 _ORG_KINDS = ["COMPANY"] * 8 + ["CHAMBER", "TRAINING_PROVIDER", "JOB_CENTRE"]
@@ -68,8 +70,10 @@ def generate(count: int, seed_dir: Path, *, seed: int = 42) -> Batch:
     clusters = []
     for i, cid in enumerate(cluster_ids):
         place = rng.choice(places)
-        policy = rng.choices(["HUB", "PARTNERS", "CLUSTER"], [5, 3, 2])[0]
-        partners = rng.sample(cluster_ids, 2) if policy == "PARTNERS" else []
+        policy = rng.choices(
+            [SharingPolicy.HUB, SharingPolicy.PARTNERS, SharingPolicy.CLUSTER], [5, 3, 2]
+        )[0]
+        partners = rng.sample(cluster_ids, 2) if policy == SharingPolicy.PARTNERS else []
         cluster = {
             "id": cid,
             "name": f"Synthetisches Netzwerk {i} {place['city']}",
@@ -132,9 +136,9 @@ def generate(count: int, seed_dir: Path, *, seed: int = 42) -> Batch:
 def _offer(
     rng: random.Random, oid: str, common: dict[str, Any], skills: list[str], capabilities: list[str]
 ) -> dict[str, Any]:
-    kind = rng.choices(["STAFF", "TALENT", "PRODUCTION", "TRAINING"], [40, 25, 20, 15])[0]
+    kind = rng.choices(list(OfferKind), [40, 25, 20, 15])[0]
     record = {"id": oid, "kind": kind, **common}
-    if kind == "PRODUCTION":
+    if kind == OfferKind.PRODUCTION:
         return record | {
             "title": "Freie Fertigungskapazität",
             "capabilities": rng.sample(capabilities, 2),
@@ -142,13 +146,13 @@ def _offer(
             "unit": "Stück/Woche",
         }
     record["skills"] = rng.sample(skills, rng.randint(2, 4))
-    if kind == "STAFF":
+    if kind == OfferKind.STAFF:
         return record | {
             "title": "Fachkräfte in Kurzarbeit",
             "headcount": rng.randint(1, 10),
             "arrangement": "SHORT_TIME_WORK",
         }
-    if kind == "TRAINING":
+    if kind == OfferKind.TRAINING:
         return record | {"title": "Qualifizierungskurs", "seats": rng.randint(5, 20)}
     name = f"{rng.choice(_FIRST)} {rng.choice(_LAST)}"
     return record | {
@@ -165,14 +169,14 @@ def _need(
     record = {"id": nid, **common}
     if rng.random() < 0.25:
         return record | {
-            "kind": "PRODUCTION",
+            "kind": NeedKind.PRODUCTION,
             "title": "Fertigungskapazität gesucht",
             "capabilities": rng.sample(capabilities, 1),
             "amount": rng.randrange(100, 3000),
             "unit": "Stück/Woche",
         }
     return record | {
-        "kind": "STAFF",
+        "kind": NeedKind.STAFF,
         "title": "Personalbedarf",
         "headcount": rng.randint(1, 5),
         "requiredSkills": rng.sample(skills, rng.randint(1, 3)),

@@ -70,7 +70,7 @@ class Cluster(Entity):
             website=doc.get("website"),
             fields_of_action=[FieldOfAction(f) for f in doc.get("fields_of_action", [])],
             sharing=Sharing(
-                policy=SharingPolicy(sharing.get("policy", "CLUSTER")),
+                policy=SharingPolicy(sharing.get("policy", SharingPolicy.CLUSTER)),
                 partner_ids=sharing.get("partners", []),
             ),
             member_count=doc.get("member_count", 0),
