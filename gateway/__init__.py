@@ -1,1 +1,1 @@
-"""ClusterHub gateway: the service around the GraphQL schema (app, store, CLI, matching)."""
+"""ClusterHub's service, in layers: domain, store, live, services, http, tools."""
