@@ -16,12 +16,12 @@ from typing import Any
 from gateway.domain.access import Sharing
 from gateway.domain.conditions import AnyOf, Compare, Equals, Filter, NotEqual, all_of, any_of
 from gateway.domain.geo import cells_within
-from gateway.domain.matches import ACTIVE_STATUSES, MatchCounts, MatchStatus, match_fields, match_id
+from gateway.domain.matches import ACTIVE_STATUSES, MatchCounts, match_fields, match_id
 from gateway.domain.scoring import Fit, distance_km, fit, overlap_days
 from gateway.domain.taxonomy import Taxonomy
 from gateway.services.session import load_sharing
 from gateway.store.database import Store
-from gateway.store.matches import write_matches
+from gateway.store.matches import RETRACT, UPSERT, write_matches
 from schemas.common import Status
 from schemas.listing import NeedKind, OfferKind
 
@@ -217,17 +217,15 @@ class Matcher:
                 fields = match_fields(offer, need, found)
                 old = existing.get(pair)
                 if old is None:
-                    writes.append(
-                        ("insert", {"_id": pair, **fields, "status": MatchStatus.PROPOSED})
-                    )
+                    writes.append((UPSERT, {"_id": pair, **fields}))
                     counts.created += 1
                 elif old.get("fingerprint") != fields["fingerprint"] or not old.get("active"):
-                    writes.append(("update", {"_id": pair, **fields}))
+                    writes.append((UPSERT, {"_id": pair, **fields}))
                     counts.rescored += 1
         for pair, old in existing.items():
             if pair in fitting or not old.get("active") or old["status"] not in ACTIVE_STATUSES:
                 continue
             if old[other] in keep:
                 continue  # the other side is being refreshed in the same run
-            writes.append(("retract", {"_id": pair}))
+            writes.append((RETRACT, {"_id": pair}))
             counts.retracted += 1

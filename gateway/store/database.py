@@ -28,6 +28,7 @@ class Store:
 
     def __init__(self, client: AsyncIOMotorClient, database: str, *, journal: bool = True):
         self.client = client
+        self.journal = journal
         write_concern = WriteConcern(w=1, j=True) if journal else WriteConcern(w=1)
         self.db: AsyncIOMotorDatabase = client.get_database(database, write_concern=write_concern)
 

@@ -1,0 +1,149 @@
+"""Live matches exactly once: cursor order is commit order across hub processes.
+
+Two hub processes on one database, 16 concurrent writers through both: the live stream
+a dashboard receives is in cursor order, and for every prefix of it, resuming after the
+prefix's last cursor yields exactly the rest: no gap, no duplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from gateway.store.embedded import free_port
+from tests.records import OFFER, cluster_file
+
+WRITERS = 16
+NEEDS_PER_WRITER = 4
+OFFERS = 3
+
+MATCH_FOUND = """
+subscription ($after: String) { matchFound(after: $after) { key cursor } }
+"""
+MATCHES_AFTER = """
+query ($after: String) {
+  matches(first: 100, after: $after) { pageInfo { hasNextPage endCursor } edges { node { key cursor } } }
+}
+"""
+CREATE_NEED = """
+mutation ($input: CreateNeedInput!) { createNeed(input: $input) { userErrors { code } } }
+"""
+
+
+def _cluster() -> dict:
+    data = cluster_file()
+    data["offers"] = [
+        dict(OFFER, id=f"welders-{i}", skills=["welding"], headcount=1) for i in range(OFFERS)
+    ]
+    data["needs"] = []
+    return data
+
+
+def _need(writer: int, n: int) -> dict:
+    return {
+        "organisationId": "test-org-1",
+        "kind": "STAFF",
+        "title": f"Schweißer {writer}-{n}",
+        "requiredSkills": ["welding"],
+        "headcount": 1,
+        "period": {"start": "2026-12-01", "end": "2027-03-31"},
+    }
+
+
+def serve(settings, port: int) -> subprocess.Popen[bytes]:
+    """A second hub process on the same database."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CLUSTERHUB_", "MONGODB"))}
+    env |= {
+        "MONGODB_URI": settings.mongodb_uri,
+        "CLUSTERHUB_DATABASE": settings.database,
+        "CLUSTERHUB_DEMO": "0",
+        "CLUSTERHUB_LOG_LEVEL": "warning",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "gateway.tools.cli", "serve", "--port", str(port)], env=env
+    )
+
+
+async def wait_ready(url: str) -> None:
+    async with httpx.AsyncClient(base_url=url, timeout=5) as http:
+        for _ in range(300):
+            try:
+                if (await http.get("/readyz")).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.1)
+    raise TimeoutError(f"{url} did not get ready")
+
+
+@pytest.fixture
+async def second_hub(hub, settings) -> AsyncIterator[str]:
+    port = free_port()
+    process = serve(settings, port)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        await wait_ready(url)
+        yield url
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(30)
+
+
+async def _rest_after(hub, viewer, cursor: str | None) -> list[tuple[str, str]]:
+    """Every match after `cursor`, as the `matches` query pages them."""
+    found = []
+    while True:
+        page = (await hub.query(MATCHES_AFTER, {"after": cursor}, viewer))["matches"]
+        found += [(e["node"]["key"], e["node"]["cursor"]) for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            return found
+        cursor = page["pageInfo"]["endCursor"]
+
+
+async def test_resuming_after_any_prefix_of_the_live_stream_yields_exactly_the_rest(
+    hub, second_hub
+):
+    await hub.seed(_cluster())
+    viewer = await hub.key("VIEWER", cluster="test-cluster")
+    member = await hub.key("MEMBER", organisation="test-org-1")
+    expected = WRITERS * NEEDS_PER_WRITER * OFFERS
+    urls = [hub.base_url, second_hub]
+
+    async def writer(i: int) -> None:
+        async with httpx.AsyncClient(base_url=urls[i % 2], headers=member, timeout=60) as http:
+            for n in range(NEEDS_PER_WRITER):
+                body = {"query": CREATE_NEED, "variables": {"input": _need(i, n)}}
+                answer = (await http.post("/graphql", json=body)).json()
+                assert answer["data"]["createNeed"]["userErrors"] == [], answer
+
+    init = {"Authorization": viewer["authorization"]}
+    async with hub.subscribe(MATCH_FOUND, init=init) as live:
+        await hub.wait_subscribers(1)
+        await asyncio.gather(*(writer(i) for i in range(WRITERS)))
+        stream = []
+        for _ in range(expected):
+            match = (await live.next(timeout=20))["matchFound"]
+            stream.append((match["key"], match["cursor"]))
+
+    assert len({key for key, _ in stream}) == expected  # no duplicate
+    assert stream == await _rest_after(hub, viewer, None)  # in cursor order, nothing missing
+    for i in range(len(stream)):
+        assert await _rest_after(hub, viewer, stream[i][1]) == stream[i + 1 :], i
+
+    # a dashboard resuming its subscription after a prefix gets the rest, then nothing more
+    for i in (0, expected // 3, expected - 2):
+        async with hub.subscribe(MATCH_FOUND, {"after": stream[i][1]}, init=init) as resumed:
+            rest = []
+            for _ in range(expected - i - 1):
+                match = (await resumed.next(timeout=10))["matchFound"]
+                rest.append((match["key"], match["cursor"]))
+            with pytest.raises(TimeoutError):
+                await resumed.next(timeout=0.5)
+        assert rest == stream[i + 1 :]
