@@ -16,8 +16,13 @@ entry) and the HTTP status that fits it, so the edge never keeps a table of its 
     │   ├── NotFound                    NOT_FOUND      404  absent or hidden: never told apart
     │   └── VersionConflict             VERSION_CONFLICT 409
     └── ServerError                     INTERNAL       500  the hub's fault, masked
-        └── EmbeddedStoreError          UNAVAILABLE    503
-            └── DataDirInUse
+        └── Unavailable                 UNAVAILABLE    503  the database does not answer
+            └── EmbeddedStoreError
+                └── DataDirInUse
+
+The store layer registers its driver's connection failures as outages
+(`register_outage`), so an outage reads as UNAVAILABLE everywhere without the layers
+above knowing the driver.
 """
 
 from __future__ import annotations
@@ -155,17 +160,36 @@ class ServerError(ClusterHubError):
     """The hub's own fault: masked for clients, logged with a traceback."""
 
 
-class EmbeddedStoreError(ServerError):
-    """The embedded SecantusDB could not be started or reached."""
+class Unavailable(ServerError):
+    """The database does not answer: it is restarting or out of reach. Retry shortly."""
 
     code = "UNAVAILABLE"
     status = 503
+
+
+class EmbeddedStoreError(Unavailable):
+    """The embedded SecantusDB could not be started or reached."""
 
 
 class DataDirInUse(EmbeddedStoreError):
     """Another hub already serves this data directory."""
 
 
+_OUTAGES: list[type[BaseException]] = [Unavailable]
+
+
+def register_outage(kind: type[BaseException]) -> None:
+    """Errors of `kind` mean the database is out of reach (registered by the store layer)."""
+    _OUTAGES.append(kind)
+
+
+def is_outage(error: BaseException) -> bool:
+    return isinstance(error, tuple(_OUTAGES))
+
+
 def error_code(error: BaseException) -> str | None:
-    """The client code of a hub error; None for anything unexpected."""
-    return error.code if isinstance(error, ClientError) else None
+    """The client code of an error: the caller's mistake or an outage; None for the hub's
+    own faults, which clients see masked."""
+    if isinstance(error, ClientError):
+        return error.code
+    return Unavailable.code if is_outage(error) else None

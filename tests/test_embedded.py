@@ -17,7 +17,7 @@ import pytest
 from pymongo import MongoClient, WriteConcern
 
 from gateway.errors import DataDirInUse
-from gateway.store.embedded import EmbeddedServer, _pid_alive, free_port, uri_for
+from gateway.store.embedded import EmbeddedServer, free_port, pid_alive, uri_for
 
 
 def _wait(predicate, timeout: float, what: str) -> None:
@@ -35,7 +35,7 @@ def test_start_ping_and_stop(tmp_path: Path):
     with MongoClient(uri, serverSelectionTimeoutMS=2000) as client:
         assert client.admin.command("ping")["ok"] == 1
     server.stop()
-    assert not _pid_alive(pid)
+    assert not pid_alive(pid)
     assert not (tmp_path / "server.json").exists()
 
 
@@ -108,7 +108,7 @@ def test_hub_killed_with_sigkill_leaves_no_server_and_recovers(tmp_path: Path):
             probe.insert_one({"_id": "kept"})
         hub.send_signal(signal.SIGKILL)
         hub.wait()
-        _wait(lambda: not _pid_alive(state["pid"]), 30, "the orphaned store to exit")
+        _wait(lambda: not pid_alive(state["pid"]), 30, "the orphaned store to exit")
 
         hub = _serve(tmp_path, port)
         _wait(lambda: _ready(port), 60, "the restarted hub")
@@ -118,7 +118,7 @@ def test_hub_killed_with_sigkill_leaves_no_server_and_recovers(tmp_path: Path):
         hub.send_signal(signal.SIGTERM)
         # uvicorn re-raises the signal once it has shut down gracefully
         assert hub.wait(30) in (0, -signal.SIGTERM)
-        assert not _pid_alive(state["pid"])
+        assert not pid_alive(state["pid"])
     finally:
         if hub.poll() is None:
             hub.kill()

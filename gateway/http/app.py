@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -31,10 +33,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await create_demo_keys(store, settings.data_dir)
             events = EventStream(store, LIVE_COLLECTIONS, settings.subscriber_queue)
             await events.start()
-            app.state.hub = Hub(store, events)
+            app.state.hub = hub = Hub(store, events)
+            # picks up matching that a hub, seed or import left when it died
+            worker = asyncio.create_task(hub.matching.run(), name="clusterhub-matching")
             try:
                 yield
             finally:
+                worker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await worker
                 await events.stop()  # ends every subscription before the client closes
 
     graphql = GraphQLApp(settings)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from gateway.domain.access import visible_listings
 from gateway.domain.coverage import MAX_PARTIES, Coverage, coverage, needs_filter, offers_filter
 from gateway.domain.filters import PartyFilter
-from gateway.services.session import Session, load_sharing
+from gateway.services.session import Session
+from gateway.services.sharing import load_sharing
 
 
 async def report(session: Session, needs: PartyFilter, offers: PartyFilter) -> Coverage:

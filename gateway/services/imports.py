@@ -30,11 +30,12 @@ from gateway.domain.matches import MatchCounts
 from gateway.domain.taxonomy import Taxonomy
 from gateway.errors import UnknownSkill
 from gateway.services import audit
-from gateway.services.matching import Matcher
+from gateway.services.matching_queue import MatchingQueue
 from gateway.services.session import Session
 from gateway.services.taxonomy import load_taxonomy
 from gateway.store.database import Store
 from gateway.store.imports import refresh_cluster_counts, remember_places, upsert_documents
+from gateway.store.matchqueue import LISTINGS, due_fields, pending
 from schemas.access import Role
 from schemas.cluster import Cluster
 from schemas.listing import Need, Offer
@@ -43,7 +44,6 @@ from schemas.seedfile import ClusterFile, TaxonomyFile
 from schemas.skill import Skill
 
 COLLECTIONS = ("skills", "clusters", "organisations", "offers", "needs")
-MATCH_CHUNK = 200
 
 ProgressCallback = Callable[[str, int, int], None]
 """Called with a collection, the number of its records just written, and its total."""
@@ -206,8 +206,10 @@ _NEED = TypeAdapter(Need)
 class Importer:
     """Validates a batch against itself and the store, writes it in bulk, then matches.
 
-    With `match`, every offer and need the import inserted or changed is matched
-    against its counterparts, as if it had been written through the API.
+    With `match`, every offer and need the import inserted or changed is marked in
+    the matching queue as it is written, and the queue is drained at the end, as if
+    the listings had been written through the API; a re-run after a crash finishes
+    the matching the crashed run left.
     """
 
     def __init__(
@@ -223,7 +225,6 @@ class Importer:
         self.progress = progress
         self.match = match
         self.report = ImportReport()
-        self._changed: dict[str, set[str]] = {c: set() for c in COLLECTIONS}
 
     def _reject(self, collection: str, record: Record, field_: str, message: str) -> None:
         self.report.rejections.append(Rejection(record.source, record.label, field_, message))
@@ -300,31 +301,22 @@ class Importer:
             | {c for d in docs["organisations"] for c in d["clusters"]},
         )
         if self.match:
-            await self._match(docs, taxonomy)
+            await self._match(taxonomy)
         counts = {c: vars(s) for c, s in self.report.summaries.items()}
         await audit.record(self.store, self.by, "import", scope or "hub", counts=counts)
         return self.report
 
-    async def _match(self, docs: dict[str, list[dict[str, Any]]], taxonomy: Taxonomy) -> None:
-        offers = [d for d in docs["offers"] if d["_id"] in self._changed["offers"]]
-        needs = [d for d in docs["needs"] if d["_id"] in self._changed["needs"]]
-        if not offers and not needs:
+    async def _match(self, taxonomy: Taxonomy) -> None:
+        """Drain the matching queue: what this import marked, and what a run before it left."""
+        total = await pending(self.store)
+        if not total:
             return
-        matcher = await Matcher.load(self.store, taxonomy)
-        total = len(offers) + len(needs)
-        for start in range(0, len(needs), MATCH_CHUNK):
-            chunk = needs[start : start + MATCH_CHUNK]
-            self._count_matches(await matcher.refresh(needs=chunk, offers=()), len(chunk), total)
-        keep = {n["_id"] for n in needs}
-        for start in range(0, len(offers), MATCH_CHUNK):
-            chunk = offers[start : start + MATCH_CHUNK]
-            counts = await matcher.refresh(offers=chunk, needs=(), skip_needs=keep)
-            self._count_matches(counts, len(chunk), total)
 
-    def _count_matches(self, counts: MatchCounts, listings: int, total: int) -> None:
-        self.report.matches.add(counts)
-        if self.progress:
-            self.progress("matching", listings, total)
+        def advance(listings: int) -> None:
+            if self.progress:
+                self.progress("matching", listings, total)
+
+        self.report.matches.add(await MatchingQueue(self.store).drain(taxonomy, advance))
 
     def _skills(self, batch: Batch, taxonomy: Taxonomy, scope: str | None) -> list[dict[str, Any]]:
         """Skills of the batch, added to `taxonomy` so that listings can use them at once."""
@@ -419,11 +411,11 @@ class Importer:
 
     async def _write(self, collection: str, docs: list[dict[str, Any]]) -> None:
         summary = self.report.summaries[collection]
-        async for written in upsert_documents(self.store, collection, docs):
+        mark = due_fields if self.match and collection in LISTINGS else None
+        async for written in upsert_documents(self.store, collection, docs, mark):
             summary.inserted += written.inserted
             summary.updated += written.updated
             summary.unchanged += written.unchanged
-            self._changed[collection].update(written.changed_ids)
             if self.progress:
                 done = written.inserted + written.updated + written.unchanged
                 self.progress(collection, done, len(docs))

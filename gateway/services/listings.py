@@ -22,7 +22,6 @@ from gateway.domain.paging import Page, PageRequest
 from gateway.domain.taxonomy import Taxonomy
 from gateway.errors import InputError, NotFound, VersionConflict
 from gateway.services import audit
-from gateway.services.matching import Matcher
 from gateway.services.session import Session
 from gateway.store.database import Store
 from gateway.store.versioned import insert_versioned, update_versioned
@@ -107,12 +106,12 @@ def new_id(organisation_id: str, kind: str) -> str:
 
 
 async def _rematch(session: Session, taxonomy: Taxonomy, collection: Collection, doc: Doc) -> None:
-    """Matches follow every write: created, re-scored or retracted right away."""
-    matcher = await Matcher.load(session.store, taxonomy)
-    if collection == "offers":
-        await matcher.refresh(offers=[doc])
-    else:
-        await matcher.refresh(needs=[doc])
+    """Matches follow every write: created, re-scored or retracted right away.
+
+    The write itself marked the listing due and claimed it for this process; were the
+    process to die now, another one would match it when the claim runs out.
+    """
+    await session.hub.matching.match_now(collection, doc, taxonomy)
 
 
 async def add(session: Session, collection: Collection, record: Doc) -> Doc:
@@ -123,7 +122,7 @@ async def add(session: Session, collection: Collection, record: Doc) -> Doc:
     record = {**record, "id": new_id(org["_id"], str(record.get("kind", "x")))}
     taxonomy = await session.taxonomy()
     doc = listing_document(_validate(collection, record), org, taxonomy)
-    stored = await insert_versioned(store, collection, doc)
+    stored = await insert_versioned(store, collection, doc | session.hub.matching.claimed_fields())
     await audit.record(store, session.principal, f"create {collection[:-1]}", stored["_id"])
     await _rematch(session, taxonomy, collection, stored)
     return stored
@@ -167,7 +166,8 @@ async def update(
     merged = listing_record(current, model_type) | changes
     taxonomy = await session.taxonomy()
     doc = listing_document(_validate(collection, merged), org, taxonomy)
-    updated = await update_versioned(store, collection, doc, expected_version)
+    claimed = doc | session.hub.matching.claimed_fields()
+    updated = await update_versioned(store, collection, claimed, expected_version)
     if updated is None:
         latest = await store.find_one(collection, {"_id": current["_id"]})
         raise VersionConflict(latest["version"] if latest else None)
@@ -188,9 +188,8 @@ async def set_status(
     may_write_for(session.principal, await _organisation(store, current["organisation"]))
     if current["status"] == status:
         return current
-    updated = await update_versioned(
-        store, collection, {"_id": current["_id"], "status": status}, current["version"]
-    )
+    change = {"_id": current["_id"], "status": status} | session.hub.matching.claimed_fields()
+    updated = await update_versioned(store, collection, change, current["version"])
     if updated is None:
         raise VersionConflict()
     await audit.record(

@@ -19,7 +19,7 @@ from gateway.domain.geo import cells_within
 from gateway.domain.matches import ACTIVE_STATUSES, MatchCounts, match_fields, match_id
 from gateway.domain.scoring import Fit, distance_km, fit, overlap_days
 from gateway.domain.taxonomy import Taxonomy
-from gateway.services.session import load_sharing
+from gateway.services.sharing import load_sharing
 from gateway.store.database import Store
 from gateway.store.matches import RETRACT, UPSERT, write_matches
 from schemas.common import Status

@@ -11,33 +11,30 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from gateway.domain.access import Principal, Sharing, Visible, sees_everything
+from gateway.domain.access import Principal, Visible, sees_everything
 from gateway.domain.taxonomy import Taxonomy
 from gateway.live.events import EventStream
 from gateway.live.recent import RecentDocuments
+from gateway.services.matching_queue import MatchingQueue
+from gateway.services.sharing import load_sharing
 from gateway.services.taxonomy import TaxonomyCache
 from gateway.store.database import Store
-
-MAX_CLUSTERS = 100_000
-
-
-async def load_sharing(store: Store) -> Sharing:
-    """All clusters' sharing policies: a few hundred small documents."""
-    return Sharing(await store.find("clusters", {}, projection={"sharing": 1}, limit=MAX_CLUSTERS))
 
 
 @dataclass
 class Hub:
-    """What one hub process holds: its store, its live events and its taxonomy."""
+    """What one hub process holds: its store, live events, taxonomy and matching worker."""
 
     store: Store
     events: EventStream | None = None
     taxonomy: TaxonomyCache = field(init=False)
+    matching: MatchingQueue = field(init=False)
     recent: RecentDocuments = field(default_factory=RecentDocuments)
     """Documents recently loaded for live events, shared by all subscribers."""
 
     def __post_init__(self) -> None:
         self.taxonomy = TaxonomyCache(self.store)
+        self.matching = MatchingQueue(self.store)
 
     def session(self, principal: Principal | None) -> Session:
         return Session(self, principal)

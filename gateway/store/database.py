@@ -13,14 +13,17 @@ from typing import Any
 
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
 from pymongo import ASCENDING, WriteConcern
-from pymongo.errors import PyMongoError
+from pymongo.errors import ConnectionFailure, PyMongoError
 
 from gateway.domain.paging import Page, PageRequest
+from gateway.errors import register_outage
 
 IN_CHUNK = 100
 """Values per `$in` query: beyond this the embedded store slows down super-linearly."""
 
 Doc = dict[str, Any]
+
+register_outage(ConnectionFailure)  # no server, a dropped connection, a timeout
 
 
 class Store:

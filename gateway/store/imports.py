@@ -6,7 +6,7 @@ is never overwritten blindly, and a re-run after a crash picks up where it stopp
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,17 +27,21 @@ class WriteCounts:
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
-    changed_ids: tuple[str, ...] = ()
 
 
 async def upsert_documents(
-    store: Store, collection: str, docs: Sequence[dict[str, Any]]
+    store: Store,
+    collection: str,
+    docs: Sequence[dict[str, Any]],
+    mark: Callable[[], dict[str, Any]] | None = None,
 ) -> AsyncIterator[WriteCounts]:
     """Insert new documents, update changed ones (version + 1), skip unchanged ones.
 
     "Changed" compares `content_hash`. Yields counts per bulk write. Each write
     is conditional on the hash it replaces, so a concurrent writer is never
     overwritten blindly, and a re-run after a crash picks up where it stopped.
+    `mark` gives fields written along with every inserted or changed document (the
+    matching queue's due mark), in the same document write.
     """
     coll = store.db[collection]
     for start in range(0, len(docs), BULK_CHUNK):
@@ -47,19 +51,18 @@ async def upsert_documents(
         now = utcnow()
         operations: list[InsertOne | UpdateOne] = []
         inserted = updated = 0
-        changed: list[str] = []
         for doc in chunk:
+            if mark is not None and existing.get(doc["_id"]) != doc["content_hash"]:
+                doc = doc | mark()
             if doc["_id"] not in existing:
                 # a plain insert is several times faster than an upsert here; a
                 # concurrent import that inserted first surfaces as a duplicate key
                 inserted += 1
-                changed.append(doc["_id"])
                 operations.append(
                     InsertOne(doc | {"created_at": now, "updated_at": now, "version": 1})
                 )
             elif existing[doc["_id"]] != doc["content_hash"]:
                 updated += 1
-                changed.append(doc["_id"])
                 fields = {k: v for k, v in doc.items() if k != "_id"}
                 operations.append(
                     UpdateOne(
@@ -74,7 +77,7 @@ async def upsert_documents(
                 if any(e.get("code") != DUPLICATE_KEY for e in error.details["writeErrors"]):
                     raise
                 inserted -= len(error.details["writeErrors"])
-        yield WriteCounts(inserted, updated, len(chunk) - inserted - updated, tuple(changed))
+        yield WriteCounts(inserted, updated, len(chunk) - inserted - updated)
 
 
 async def remember_places(store: Store, locations: Iterable[Mapping[str, Any]]) -> None:

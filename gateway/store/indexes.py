@@ -16,6 +16,9 @@ _LISTING_INDEXES = [
     IndexModel([("cell", ASCENDING)]),  # distance prefilter
     IndexModel([("terms", ASCENDING)]),  # text
     IndexModel([("period.start", ASCENDING)]),  # availability
+    IndexModel(  # the matching queue: only listings that still need matching
+        [("match_due", ASCENDING)], partialFilterExpression={"match_due": {"$exists": True}}
+    ),
 ]
 
 INDEXES: dict[str, list[IndexModel]] = {

@@ -89,7 +89,8 @@ def seed(
     """Import clusters, organisations, offers, needs and skills; idempotent.
 
     Uses the embedded store of a hub running on the same data directory, or starts
-    one for this run. Exits with status 1 when any record was rejected.
+    one for this run. Exits with status 1 when any record was rejected, 2 when the store
+    stopped answering (run it again: it picks up where it stopped).
     """
     if not paths and not synthetic:
         raise typer.BadParameter("give seed PATHS, --synthetic N, or both")
@@ -103,6 +104,7 @@ async def _seed(
 ) -> int:
     from rich.console import Console
 
+    from gateway.errors import is_outage
     from gateway.services.demo import seed_dir
     from gateway.services.imports import Importer, read_paths
     from gateway.store import open_store
@@ -117,9 +119,20 @@ async def _seed(
         for collection, records in extra.records.items():
             batch.records[collection].extend(records)
     started = time.perf_counter()
-    async with open_store(settings, share=True) as store:
-        with import_progress(err) as progress:
-            report = await Importer(store, progress, match=match).run(batch, strict=strict)
+    try:
+        async with open_store(settings, share=True) as store:
+            with import_progress(err) as progress:
+                report = await Importer(store, progress, match=match).run(batch, strict=strict)
+    except Exception as error:
+        if not is_outage(error):
+            raise
+        err.print(
+            f"[bold red]the store stopped answering:[/] {error}\n"
+            "What was written is kept; run the same command again to finish the import "
+            "and its matching.",
+            highlight=False,
+        )
+        return 2
     print_report(Console(), report)
     err.print(f"{batch.count()} records in {time.perf_counter() - started:.1f} s")
     return 0 if report.ok else 1
