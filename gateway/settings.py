@@ -46,6 +46,15 @@ class Settings(BaseSettings):
         le=100_000,
         description="Events a subscription may fall behind before it is cut off.",
     )
+    ws_keepalive_seconds: float = Field(
+        default=15.0, gt=0, description="Seconds between server pings on WebSockets."
+    )
+    ws_init_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Seconds a WebSocket may wait before connection_init."
+    )
+    ws_max_subscriptions: int = Field(
+        default=50, ge=1, description="Operations one WebSocket may run at once."
+    )
     referral_ttl_days: int = Field(
         default=180, ge=1, le=3650, description="Days a TALENT referral lives after consent."
     )

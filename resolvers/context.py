@@ -17,6 +17,8 @@ from resolvers.loaders import Loaders
 class Context:
     request: HTTPConnection
     hub: Hub
+    response: Any = None
+    """Strawberry's sub-response over HTTP: its status can be set."""
     viewer: Principal | None = None
     """The authenticated caller; None for anonymous callers."""
     connection_params: dict[str, Any] | None = None

@@ -18,7 +18,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionContext
 
-from gateway.errors import ClientError, InputError, error_code
+from gateway.errors import ClientError, InputError, Unavailable, error_code, is_outage
 from schemas.graphql.common import UserError
 
 log = logging.getLogger("clusterhub.errors")
@@ -84,7 +84,12 @@ def client_error(error: GraphQLError) -> GraphQLError:
         )
     extensions = {**(error.extensions or {}), "code": code}
     original = error.original_error
-    message = _message(original) if isinstance(original, ClientError) else error.message
+    if original is not None and is_outage(original):
+        message = "the database is not available right now; retry in a few seconds"
+    elif isinstance(original, ClientError):
+        message = _message(original)
+    else:
+        message = error.message
     if isinstance(original, InputError):
         extensions["problems"] = [
             {"field": graphql_field(p.field), "message": p.message, "code": p.code}
@@ -97,7 +102,10 @@ def log_errors(errors: list[GraphQLError], context: ExecutionContext | None) -> 
     """Client mistakes at INFO without a traceback; the hub's faults once, with one."""
     operation = (context.operation_name if context else None) or "operation"
     for error in errors:
-        if _code(error) is not None:
+        original = error.original_error
+        if original is not None and is_outage(original):
+            log.warning("%s: the database did not answer (%s)", operation, original)
+        elif _code(error) is not None:
             log.info("client error in %s: %s", operation, error.message)
         else:
             log.error(
@@ -114,7 +122,14 @@ class ClientErrors(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         yield
-        self._rewrite(self.execution_context.result)
+        result = self.execution_context.result
+        self._rewrite(result)
+        if result is not None and any(
+            (e.extensions or {}).get("code") == Unavailable.code for e in result.errors or []
+        ):  # the database is out of reach: over HTTP, answer 503 like the edge does
+            response = getattr(self.execution_context.context, "response", None)
+            if response is not None:
+                response.status_code = Unavailable.status
 
     def on_stream_result(self, result: Any) -> Iterator[None]:
         self._rewrite(result)

@@ -116,7 +116,7 @@ class Subscription:
         data_type = "next" if self.protocol == "graphql-transport-ws" else "data"
         while True:
             message = json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
-            if message["type"] == "ka":
+            if message["type"] in ("ka", "ping"):  # keep-alive from the server
                 continue
             assert message["type"] == data_type, message
             payload = message["payload"]

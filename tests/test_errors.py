@@ -83,7 +83,7 @@ async def _first_error(hub, viewer, protocol: str, query: str, variables: dict) 
         await ws.send(json.dumps({"id": "1", "type": start, "payload": payload}))
         while True:
             message = json.loads(await ws.recv())
-            if message["type"] == "ka":
+            if message["type"] in ("ka", "ping"):
                 continue
             if message["type"] == "error":
                 payload = message["payload"]

@@ -7,6 +7,7 @@ GraphQL's error shape with a `code`, like every other error.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from cross_web import HTTPException
@@ -16,10 +17,10 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 
 from gateway.domain.access import Principal
-from gateway.errors import BadRequest, ClientError, RateLimited
+from gateway.errors import BadRequest, ClientError, RateLimited, Unavailable, is_outage
 from gateway.http.ratelimit import RateLimiter
 from gateway.http.responses import error_response
-from gateway.http.wsprotocol import StrictGraphQLWSHandler
+from gateway.http.wsprotocol import LegacyWSHandler, TransportWSHandler
 from gateway.services.keys import authenticate, bearer_token
 from gateway.settings import Settings
 from resolvers.context import Context
@@ -29,10 +30,17 @@ from resolvers.schema import build_schema
 class GraphQLApp(GraphQL):
     """Strawberry's ASGI app with the hub's per-request context and API-key authentication."""
 
-    graphql_ws_handler_class = StrictGraphQLWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
+    graphql_transport_ws_handler_class = TransportWSHandler
 
     def __init__(self, settings: Settings) -> None:
-        super().__init__(build_schema(settings))
+        super().__init__(
+            build_schema(settings),
+            keep_alive=True,
+            keep_alive_interval=settings.ws_keepalive_seconds,
+            connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
+            max_subscriptions_per_connection=settings.ws_max_subscriptions,
+        )
         self.limiter = RateLimiter(settings.rate_limit_per_minute)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -47,10 +55,16 @@ class GraphQLApp(GraphQL):
             response = error_response(error)
         except HTTPException as error:
             response = error_response(BadRequest(error.reason, error.status_code))
+        except Exception as error:
+            if not is_outage(error):
+                raise
+            response = error_response(_unavailable())
         await response(scope, receive, send)
 
     async def _admit(self, request: Request) -> Principal | None:
         """The caller behind the request's key, if it is within its request budget."""
+        if not request.app.state.hub.store.available:
+            raise _unavailable()  # at once: the store is restarting
         token = bearer_token(request.headers.get("authorization"))
         viewer = await authenticate(request.app.state.hub.store, token) if token else None
         client = request.client.host if request.client else "-"
@@ -62,6 +76,7 @@ class GraphQLApp(GraphQL):
     async def get_context(self, request: HTTPConnection, response: Any = None) -> Context:
         return Context(
             request=request,
+            response=response,
             hub=request.app.state.hub,
             viewer=getattr(request.state, "viewer", None),
         )
@@ -80,3 +95,7 @@ class GraphQLApp(GraphQL):
                 raise ConnectionRejectionError(
                     {"message": str(error), "code": error.code}
                 ) from None
+
+
+def _unavailable() -> Unavailable:
+    return Unavailable("the database is not available right now; retry in a few seconds")

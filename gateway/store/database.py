@@ -32,6 +32,8 @@ class Store:
     def __init__(self, client: AsyncIOMotorClient, database: str, *, journal: bool = True):
         self.client = client
         self.journal = journal
+        self.available = True
+        """False while a supervised store is known to be down (see `gateway.store.open`)."""
         write_concern = WriteConcern(w=1, j=True) if journal else WriteConcern(w=1)
         self.db: AsyncIOMotorDatabase = client.get_database(database, write_concern=write_concern)
 
@@ -41,10 +43,18 @@ class Store:
         options.setdefault("tz_aware", True)
         return cls(AsyncIOMotorClient(uri, **options), database, journal=journal)
 
+    def went_down(self) -> None:
+        self.available = False
+
+    def came_back(self) -> None:
+        self.available = True
+
     async def close(self) -> None:
         self.client.close()
 
     async def ping(self) -> bool:
+        if not self.available:
+            return False
         try:
             await self.db.command("ping")
         except PyMongoError:

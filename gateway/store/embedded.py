@@ -12,16 +12,19 @@ the files.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ctypes
 import fcntl
 import json
+import logging
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +32,11 @@ from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
 from gateway.errors import DataDirInUse, EmbeddedStoreError
+
+log = logging.getLogger("clusterhub.store")
+
+RESTART_BACKOFF = (1.0, 15.0)
+"""Seconds before the first restart of a dead server, and the most between retries."""
 
 _PR_SET_PDEATHSIG = 1
 try:  # resolved in the parent: the child, between fork and exec, only makes the call
@@ -191,10 +199,22 @@ class EmbeddedServer:
         self._state_file.unlink(missing_ok=True)
 
     def _launch(self) -> None:
-        storage = self.data_dir / "wiredtiger"
-        log = open(self.data_dir / "secantusd.log", "ab")  # noqa: SIM115 - child keeps it
         for _attempt in range(3):
             port = free_port()
+            if self._wait_ready(self._spawn(port)):
+                self._started(port)
+                return
+            if self._process is not None and self._process.poll() is None:
+                self._process.kill()
+                self._process.wait()
+                break  # alive but silent: retrying will not help
+        raise EmbeddedStoreError(
+            f"the embedded store did not start; see {self.data_dir / 'secantusd.log'}"
+        )
+
+    def _spawn(self, port: int) -> int:
+        """Start the server process on `port` (from the thread the child is tied to)."""
+        with open(self.data_dir / "secantusd.log", "ab") as log:
             self._process = subprocess.Popen(
                 [
                     sys.executable,
@@ -205,7 +225,7 @@ class EmbeddedServer:
                     "--port",
                     str(port),
                     "--storage-path",
-                    str(storage),
+                    str(self.data_dir / "wiredtiger"),
                     "--log-level",
                     "WARNING",
                 ],
@@ -215,21 +235,48 @@ class EmbeddedServer:
                 start_new_session=True,  # a terminal's Ctrl-C goes to the hub, which stops us
                 preexec_fn=_die_with(os.getpid()),
             )
-            if self._wait_ready(port):
-                self.port = port
-                self._state_file.write_text(
-                    json.dumps({"pid": self._process.pid, "port": port, "owner_pid": os.getpid()})
-                )
-                log.close()
-                return
-            if self._process.poll() is None:
-                self._process.kill()
-                self._process.wait()
-                break  # alive but silent: retrying will not help
-        log.close()
-        raise EmbeddedStoreError(
-            f"the embedded store did not start; see {self.data_dir / 'secantusd.log'}"
+        return port
+
+    def _started(self, port: int) -> None:
+        assert self._process is not None
+        self.port = port
+        self._state_file.write_text(
+            json.dumps({"pid": self._process.pid, "port": port, "owner_pid": os.getpid()})
         )
+
+    def exited(self) -> int | None:
+        """The exit status of a server that died (and is reaped), None while it runs."""
+        return None if self._process is None else self._process.poll()
+
+    async def supervise(
+        self, on_down: Callable[[], None], on_up: Callable[[], None], interval: float = 0.25
+    ) -> None:
+        """Restart the server on its port whenever it dies, with backoff, until cancelled.
+
+        Clients keep their URI and reconnect by themselves; `on_down` and `on_up` tell
+        the hub, so that it answers 503 at once meanwhile.
+        """
+        while True:
+            await asyncio.sleep(interval)
+            status = self.exited()
+            if status is None or self.port is None:
+                continue
+            on_down()
+            delay = RESTART_BACKOFF[0]
+            while True:
+                log.warning("the embedded store exited (%s); restarting in %.1f s", status, delay)
+                await asyncio.sleep(delay)
+                port = self._spawn(self.port)  # from the event loop's thread, see _die_with
+                if await asyncio.to_thread(self._wait_ready, port):
+                    self._started(port)
+                    log.warning("the embedded store is back at %s", self.uri)
+                    on_up()
+                    break
+                if self._process is not None and self._process.poll() is None:
+                    self._process.kill()
+                    self._process.wait()
+                status = self.exited()
+                delay = min(delay * 2, RESTART_BACKOFF[1])
 
     def _wait_ready(self, port: int) -> bool:
         deadline = time.monotonic() + self.start_timeout

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,6 +19,8 @@ log = logging.getLogger("clusterhub")
 @asynccontextmanager
 async def open_store(settings: Settings, *, share: bool = False) -> AsyncIterator[Store]:
     """Yield a connected store with its indexes in place; stop what was started on exit.
+
+    An embedded store this call started is supervised: restarted when it dies.
 
     With `share`, a hub already running on the same data directory lends its
     embedded server (CLI commands); without it, that situation is an error (`serve`).
@@ -36,10 +40,20 @@ async def open_store(settings: Settings, *, share: bool = False) -> AsyncIterato
             embedded = server
             log.info("embedded store started at %s (data in %s)", uri, server.data_dir)
     store = Store.connect(uri, settings.database, journal=settings.journal)
+    supervisor = None
+    if embedded is not None:
+        supervisor = asyncio.create_task(
+            embedded.supervise(on_down=store.went_down, on_up=store.came_back),
+            name="clusterhub-embedded-supervisor",
+        )
     try:
         await ensure_indexes(store, settings.referral_ttl_days * 86_400)
         yield store
     finally:
+        if supervisor is not None:
+            supervisor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await supervisor
         await store.close()
         if embedded is not None:
             embedded.stop()
