@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -43,32 +44,81 @@ def _retryable(error: PyMongoError) -> bool:
     return bool(codes & {_DUPLICATE_KEY, _WRITE_CONFLICT})
 
 
-async def write_matches(store: Store, writes: Sequence[tuple[str, Doc]]) -> int:
-    """Upsert or retract matches, each change with the next cursor number; the count written.
+async def write_matches(store: Store, writes: Sequence[tuple[str, Doc]]) -> None:
+    """Upsert or retract matches, each change with the next cursor number.
 
     `writes` are intents: (UPSERT, match fields with `_id` and `fingerprint`) or
     (RETRACT, {"_id": ...}). What is already so is not written again (an unchanged
-    fingerprint, a retracted match), so a repeated run changes nothing.
+    fingerprint, a retracted match), so a repeated run changes nothing. Concurrent
+    callers in one process are committed together, one transaction for all of them
+    (group commit): they never conflict with each other, only with other processes.
     """
-    if not writes:
-        return 0
+    if writes:
+        await _committer(store).submit(list(writes))
+
+
+class _Committer:
+    """One process's match writer: queues intents and commits them in batches."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.pending: list[tuple[list[tuple[str, Doc]], asyncio.Future[None]]] = []
+        self.running: asyncio.Task[None] | None = None
+
+    async def submit(self, writes: list[tuple[str, Doc]]) -> None:
+        done = asyncio.get_running_loop().create_future()
+        self.pending.append((writes, done))
+        if self.running is None or self.running.done():
+            self.running = asyncio.create_task(self._run())
+        await done
+
+    async def _run(self) -> None:
+        while self.pending:
+            batch, self.pending = self.pending, []
+            intents = [w for writes, _ in batch for w in writes]
+            try:
+                await _commit(self.store, intents)
+            except BaseException as error:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(error)
+                if not isinstance(error, Exception):
+                    raise
+                continue
+            for _, done in batch:
+                if not done.done():
+                    done.set_result(None)
+
+
+_COMMITTERS: weakref.WeakKeyDictionary[Store, _Committer] = weakref.WeakKeyDictionary()
+
+
+def _committer(store: Store) -> _Committer:
+    if store not in _COMMITTERS:
+        _COMMITTERS[store] = _Committer(store)
+    return _COMMITTERS[store]
+
+
+async def _commit(store: Store, writes: list[tuple[str, Doc]]) -> None:
+    """One transaction for `writes`, run again after a conflict with another writer."""
     for attempt in range(MAX_ATTEMPTS):
         try:
             async with (
                 await store.client.start_session() as session,
                 session.start_transaction(write_concern=WriteConcern(w=1, j=store.journal)),
             ):
-                return await _write(store, session, writes)
+                await _write(store, session, writes)
+                return
         except PyMongoError as error:
             if not _retryable(error) or attempt == MAX_ATTEMPTS - 1:
                 raise
-            await asyncio.sleep(random.uniform(0, 0.002 * (attempt + 1)))
-    raise AssertionError("unreachable")
+            await asyncio.sleep(random.uniform(0, min(0.1, 0.002 * 2**attempt)))
 
 
 async def _write(
     store: Store, session: AsyncIOMotorClientSession, writes: Sequence[tuple[str, Doc]]
-) -> int:
+) -> None:
+    writes = list({doc["_id"]: (action, doc) for action, doc in writes}.values())  # last wins
     ids = list(dict.fromkeys(doc["_id"] for _, doc in writes))
     existing: dict[str, Doc] = {}
     projection = {"fingerprint": 1, "active": 1, "status": 1}
@@ -86,7 +136,7 @@ async def _write(
         elif old is not None and old.get("active") and old.get("status") in ACTIVE_STATUSES:
             changes.append((action, doc, old))
     if not changes:
-        return 0
+        return
     counter = await store.db.counters.find_one_and_update(
         {"_id": "matches"},
         {"$inc": {"seq": len(changes)}},
@@ -118,4 +168,3 @@ async def _write(
             UpdateOne({"_id": doc["_id"]}, {"$set": fields | {"seq": seq, "updated_at": now}})
         )
     await store.db.matches.bulk_write(operations, ordered=True, session=session)
-    return len(operations)
