@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -134,3 +137,29 @@ async def running_hub(settings: Settings) -> AsyncIterator[HubClient]:
             yield client
         finally:
             await client.http.aclose()
+
+
+def serve(settings: Settings, port: int) -> subprocess.Popen[bytes]:
+    """Another hub process (`clusterhub serve`) on the same database."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CLUSTERHUB_", "MONGODB"))}
+    env |= {
+        "MONGODB_URI": settings.mongodb_uri or "",
+        "CLUSTERHUB_DATABASE": settings.database,
+        "CLUSTERHUB_DEMO": "0",
+        "CLUSTERHUB_LOG_LEVEL": "warning",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "gateway.tools.cli", "serve", "--port", str(port)], env=env
+    )
+
+
+async def wait_ready(url: str, timeout: float = 30) -> None:
+    """Until the hub at `url` answers /readyz with 200."""
+    async with httpx.AsyncClient(base_url=url, timeout=5) as http, asyncio.timeout(timeout):
+        while True:
+            try:
+                if (await http.get("/readyz")).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.1)

@@ -66,3 +66,15 @@ def cluster_file(**changes: Any) -> dict[str, Any]:
     }
     data.update(copy.deepcopy(changes))
     return data
+
+
+def welder_need(n: int) -> dict[str, Any]:
+    """createNeed input: test-org-1 needs one welder (fits the welder offers of test-org-0)."""
+    return {
+        "organisationId": "test-org-1",
+        "kind": "STAFF",
+        "title": f"Schweißer {n}",
+        "requiredSkills": ["welding"],
+        "headcount": 1,
+        "period": {"start": "2026-12-01", "end": "2027-03-31"},
+    }

@@ -8,17 +8,15 @@ prefix's last cursor yields exactly the rest: no gap, no duplicate.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
 from gateway.store.embedded import free_port
-from tests.records import OFFER, cluster_file
+from tests.client import serve, wait_ready
+from tests.records import OFFER, cluster_file, welder_need
 
 WRITERS = 16
 NEEDS_PER_WRITER = 4
@@ -44,43 +42,6 @@ def _cluster() -> dict:
     ]
     data["needs"] = []
     return data
-
-
-def _need(writer: int, n: int) -> dict:
-    return {
-        "organisationId": "test-org-1",
-        "kind": "STAFF",
-        "title": f"Schweißer {writer}-{n}",
-        "requiredSkills": ["welding"],
-        "headcount": 1,
-        "period": {"start": "2026-12-01", "end": "2027-03-31"},
-    }
-
-
-def serve(settings, port: int) -> subprocess.Popen[bytes]:
-    """A second hub process on the same database."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CLUSTERHUB_", "MONGODB"))}
-    env |= {
-        "MONGODB_URI": settings.mongodb_uri,
-        "CLUSTERHUB_DATABASE": settings.database,
-        "CLUSTERHUB_DEMO": "0",
-        "CLUSTERHUB_LOG_LEVEL": "warning",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "gateway.tools.cli", "serve", "--port", str(port)], env=env
-    )
-
-
-async def wait_ready(url: str) -> None:
-    async with httpx.AsyncClient(base_url=url, timeout=5) as http:
-        for _ in range(300):
-            try:
-                if (await http.get("/readyz")).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.1)
-    raise TimeoutError(f"{url} did not get ready")
 
 
 @pytest.fixture
@@ -119,7 +80,10 @@ async def test_resuming_after_any_prefix_of_the_live_stream_yields_exactly_the_r
     async def writer(i: int) -> None:
         async with httpx.AsyncClient(base_url=urls[i % 2], headers=member, timeout=60) as http:
             for n in range(NEEDS_PER_WRITER):
-                body = {"query": CREATE_NEED, "variables": {"input": _need(i, n)}}
+                body = {
+                    "query": CREATE_NEED,
+                    "variables": {"input": welder_need(i * NEEDS_PER_WRITER + n)},
+                }
                 answer = (await http.post("/graphql", json=body)).json()
                 assert answer["data"]["createNeed"]["userErrors"] == [], answer
 

@@ -7,19 +7,16 @@ import base64
 import copy
 import datetime as dt
 import json
-import os
 import signal
 import socket
-import subprocess
-import sys
 
 import httpx
 import pytest
 import websockets
 
 from gateway.store.embedded import free_port
-from tests.client import running_hub
-from tests.records import NEED, OFFER, cluster_file
+from tests.client import running_hub, serve, wait_ready
+from tests.records import NEED, OFFER, cluster_file, welder_need
 
 MATCH_FOUND = """
 subscription ($filter: MatchFilter, $after: String) {
@@ -102,30 +99,19 @@ def _two_sided(offers: int = 0) -> dict:
     return data
 
 
-def _welder_need(n: int) -> dict:
-    return {
-        "organisationId": "test-org-1",
-        "kind": "STAFF",
-        "title": f"Schweißer {n}",
-        "requiredSkills": ["welding"],
-        "headcount": 1,
-        "period": {"start": "2026-12-01", "end": "2027-03-31"},
-    }
-
-
 async def test_resume_after_a_cursor_replays_every_missed_match_exactly_once(hub):
     await hub.seed(_two_sided(offers=2))
     viewer = await hub.key("VIEWER", cluster="test-cluster")
     member = await hub.key("MEMBER", organisation="test-org-1")
     async with hub.subscribe(MATCH_FOUND, init={"Authorization": viewer["authorization"]}) as live:
         await hub.wait_subscribers(1)
-        await hub.query(CREATE_NEED, {"input": _welder_need(0)}, member)
+        await hub.query(CREATE_NEED, {"input": welder_need(0)}, member)
         seen = [(await live.next())["matchFound"] for _ in range(2)]
     last_cursor = seen[-1]["cursor"]
 
     # while the dashboard is away: three more needs, two matches each
     for n in range(1, 4):
-        await hub.query(CREATE_NEED, {"input": _welder_need(n)}, member)
+        await hub.query(CREATE_NEED, {"input": welder_need(n)}, member)
     missed = (await hub.query(MATCHES, {}, viewer))["matches"]["totalCount"] - 2
     assert missed == 6
 
@@ -135,7 +121,7 @@ async def test_resume_after_a_cursor_replays_every_missed_match_exactly_once(hub
         await hub.wait_subscribers(1)
         replayed = [(await resumed.next())["matchFound"] for _ in range(3)]
         # a match made during/after the replay arrives once, after the replayed ones
-        await hub.query(CREATE_NEED, {"input": _welder_need(4)}, member)
+        await hub.query(CREATE_NEED, {"input": welder_need(4)}, member)
         rest = [(await resumed.next())["matchFound"] for _ in range(5)]
         with pytest.raises(TimeoutError):
             await resumed.next(timeout=1.0)
@@ -158,7 +144,7 @@ async def test_withdrawing_an_offer_retracts_its_matches(hub):
     viewer = await hub.key("VIEWER", cluster="test-cluster")
     member = await hub.key("MEMBER", organisation="test-org-1")
     owner = await hub.key("MEMBER", organisation="test-org-0")
-    await hub.query(CREATE_NEED, {"input": _welder_need(0)}, member)
+    await hub.query(CREATE_NEED, {"input": welder_need(0)}, member)
     assert (await hub.query(MATCHES, {}, viewer))["matches"]["totalCount"] == 1
 
     await hub.query(
@@ -176,7 +162,7 @@ async def test_match_status_moves_along_for_the_parties_only(hub):
     await hub.seed(_two_sided(offers=1))
     member = await hub.key("MEMBER", organisation="test-org-1")
     outsider = await hub.key("MEMBER", organisation="test-org-2")
-    await hub.query(CREATE_NEED, {"input": _welder_need(0)}, member)
+    await hub.query(CREATE_NEED, {"input": welder_need(0)}, member)
     match_id = (await hub.query(MATCHES, {}, member))["matches"]["edges"][0]["node"]["key"]
     set_status = """mutation ($id: ID!, $s: MatchStatus!) {
         setMatchStatus(id: $id, status: $s) { match { status } userErrors { field code } } }"""
@@ -211,7 +197,7 @@ async def test_missing_skills_a_training_teaches_still_match_with_the_training(h
     del data["offers"][-1]["headcount"]
     await hub.seed(data)
     member = await hub.key("MEMBER", organisation="test-org-1")
-    need = _welder_need(0) | {"requiredSkills": ["welding", "forklift-licence"]}
+    need = welder_need(0) | {"requiredSkills": ["welding", "forklift-licence"]}
     await hub.query(CREATE_NEED, {"input": need}, member)
     [edge] = (await hub.query(MATCHES, {}, member))["matches"]["edges"]
     match = edge["node"]
@@ -220,43 +206,23 @@ async def test_missing_skills_a_training_teaches_still_match_with_the_training(h
     assert match["suggestedTrainings"] == [{"key": "kurs-stapler"}]
 
 
-def _serve(settings, port: int) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CLUSTERHUB_", "MONGODB"))}
-    env |= {
-        "MONGODB_URI": settings.mongodb_uri,
-        "CLUSTERHUB_DATABASE": settings.database,
-        "CLUSTERHUB_DEMO": "0",
-        "CLUSTERHUB_LOG_LEVEL": "warning",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "gateway.tools.cli", "serve", "--port", str(port)], env=env
-    )
-
-
 async def test_two_hub_processes_deliver_a_match_made_on_either(hub, settings):
     await hub.seed(_two_sided(offers=1))
     viewer = await hub.key("VIEWER", cluster="test-cluster")
     member = await hub.key("MEMBER", organisation="test-org-1")
     port = free_port()
-    other = _serve(settings, port)
+    other = serve(settings, port)
     try:
         other_url = f"http://127.0.0.1:{port}"
+        await wait_ready(other_url)
         async with httpx.AsyncClient(base_url=other_url, headers=member, timeout=30) as http:
-            for _ in range(200):
-                try:
-                    if (await http.get("/readyz")).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                await asyncio.sleep(0.1)
-
             async with hub.subscribe(
                 MATCH_FOUND, init={"Authorization": viewer["authorization"]}
             ) as here:
                 await hub.wait_subscribers(1)
                 # made by the other process, delivered by this one
                 response = await http.post(
-                    "/graphql", json={"query": CREATE_NEED, "variables": {"input": _welder_need(1)}}
+                    "/graphql", json={"query": CREATE_NEED, "variables": {"input": welder_need(1)}}
                 )
                 assert response.json()["data"]["createNeed"]["userErrors"] == []
                 assert (await here.next())["matchFound"]["need"]["key"].startswith("test-org-1")
@@ -278,7 +244,7 @@ async def test_two_hub_processes_deliver_a_match_made_on_either(hub, settings):
                     json.dumps({"id": "1", "type": "subscribe", "payload": {"query": MATCH_FOUND}})
                 )
                 await asyncio.sleep(0.5)  # the other process registers the subscription
-                await hub.query(CREATE_NEED, {"input": _welder_need(2)}, member)
+                await hub.query(CREATE_NEED, {"input": welder_need(2)}, member)
                 message = json.loads(await asyncio.wait_for(ws.recv(), 5))
                 assert message["type"] == "next"
                 assert message["payload"]["data"]["matchFound"]["need"]["key"].startswith(

@@ -10,23 +10,12 @@ from pathlib import Path
 
 from gateway.settings import Settings
 from tests.client import running_hub
-from tests.records import OFFER, cluster_file
+from tests.records import OFFER, cluster_file, welder_need
 
 MATCH_FOUND = "subscription { matchFound { key need { key } } }"
 CREATE_NEED = """
 mutation ($input: CreateNeedInput!) { createNeed(input: $input) { need { key } userErrors { code } } }
 """
-
-
-def _need(n: int) -> dict:
-    return {
-        "organisationId": "test-org-1",
-        "kind": "STAFF",
-        "title": f"Schweißer {n}",
-        "requiredSkills": ["welding"],
-        "headcount": 1,
-        "period": {"start": "2026-12-01", "end": "2027-03-31"},
-    }
 
 
 async def _status_becomes(hub, path: str, status: int, timeout: float) -> None:
@@ -47,7 +36,7 @@ async def test_a_killed_store_is_restarted_and_the_dashboard_misses_nothing(tmp_
         init = {"Authorization": viewer["authorization"]}
         async with hub.subscribe(MATCH_FOUND, init=init) as live:
             await hub.wait_subscribers(1)
-            await hub.query(CREATE_NEED, {"input": _need(0)}, member)
+            await hub.query(CREATE_NEED, {"input": welder_need(0)}, member)
             assert (await live.next())["matchFound"]["key"].startswith("welders|")
 
             state = json.loads((tmp_path / "db" / "server.json").read_text())
@@ -67,7 +56,7 @@ async def test_a_killed_store_is_restarted_and_the_dashboard_misses_nothing(tmp_
             assert restarted["pid"] != state["pid"] and restarted["port"] == state["port"]
             created = []
             for n in (1, 2, 3):
-                answer = await hub.query(CREATE_NEED, {"input": _need(n)}, member)
+                answer = await hub.query(CREATE_NEED, {"input": welder_need(n)}, member)
                 created.append(answer["createNeed"]["need"]["key"])
             received = [(await live.next(timeout=15))["matchFound"]["need"]["key"] for _ in created]
             assert received == created
