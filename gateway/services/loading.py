@@ -7,6 +7,7 @@ relations) goes through these, so every path obeys the sharing policy.
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import partial
 from typing import Any
 
 from gateway.domain.access import visible_listings, visible_matches
@@ -38,14 +39,9 @@ async def by_ids(session: Session, collection: str, ids: list[str]) -> list[Doc 
 async def _get_many(session: Session, collection: str, ids: list[str]) -> list[Doc | None]:
     if not session.live:
         return await session.store.get_many(collection, ids)
-    recent = session.hub.recent
-    found = recent.get(collection, ids)
-    missing = [i for i in ids if i not in found]
-    if missing:
-        loaded = dict(zip(missing, await session.store.get_many(collection, missing), strict=True))
-        recent.put(collection, loaded)
-        found.update(loaded)
-    return [found[i] for i in ids]
+    return await session.hub.recent.load(
+        collection, ids, partial(session.store.get_many, collection)
+    )
 
 
 async def grouped(session: Session, collection: str, key: str, ids: list[str]) -> list[list[Doc]]:
