@@ -12,18 +12,12 @@ from typing import Any
 
 from gateway.domain.filters import ListingFilter, MatchFilter
 from gateway.domain.paging import MAX_PAGE, PageRequest
-from gateway.live.events import CutOff, Event, EventStream
+from gateway.live.events import CutOff, Event
 from gateway.services import listings, matches
 from gateway.services.session import Session
 from schemas.common import Status
 
 Doc = dict[str, Any]
-
-
-def _events(session: Session) -> EventStream:
-    events = session.hub.events
-    assert events is not None, "live subscriptions need the hub's event stream"
-    return events
 
 
 async def match_found(
@@ -37,7 +31,7 @@ async def match_found(
         found = event.operation == "insert" or "seq" in event.updated_fields
         return found and conditions.test(event.document)
 
-    with _events(session).subscribe("matches", wanted, on_cut_off) as subscriber:
+    with session.hub.events.subscribe("matches", wanted, on_cut_off) as subscriber:
         replayed: set[int] = set()
         if after is not None:  # live events queue up meanwhile, the replay goes first
             async for doc in _replay(session, conditions.query(), after):
@@ -77,6 +71,6 @@ async def offer_published(
             and conditions.test(doc)
         )
 
-    with _events(session).subscribe("offers", wanted, on_cut_off) as subscriber:
+    with session.hub.events.subscribe("offers", wanted, on_cut_off) as subscriber:
         async for event in subscriber:
             yield event.document

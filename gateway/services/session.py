@@ -26,7 +26,7 @@ class Hub:
     """What one hub process holds: its store, live events, taxonomy and matching worker."""
 
     store: Store
-    events: EventStream | None = None
+    events: EventStream
     taxonomy: TaxonomyCache = field(init=False)
     matching: MatchingQueue = field(init=False)
     recent: RecentDocuments = field(default_factory=RecentDocuments)
