@@ -3,9 +3,12 @@ killed under it), then run again, ends with exactly the matches of an uninterrup
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -16,7 +19,10 @@ from pathlib import Path
 import pytest
 from pymongo import MongoClient
 
+from gateway.services.demo import seed_dir
+from gateway.services.imports import Importer, read_paths
 from gateway.store.embedded import EmbeddedServer
+from tests.records import NEED, OFFER, cluster_file
 
 SYNTHETIC = "900"
 """About 900 offers and needs: several matching batches, about 15 s uninterrupted."""
@@ -123,3 +129,31 @@ def test_a_seed_whose_store_dies_fails_clearly_and_converges_when_run_again(
             assert _matches(store, "clusterhub") == uninterrupted
     finally:
         server.stop()
+
+
+async def test_a_hub_takes_over_matching_that_a_dead_process_left(hub):
+    """A listing written and claimed by a process that died before matching it."""
+    data = cluster_file()
+    data["offers"] = [dict(OFFER, id="welders", skills=["welding"], headcount=1)]
+    data["needs"] = [dict(NEED, id="welder-wanted", requiredSkills=["welding"])]
+    batch = read_paths([seed_dir() / "taxonomy.json"])
+    batch.add("orphan.json", data)
+    assert (await Importer(hub.store, match=False).run(batch)).ok
+    dead = f"{socket.gethostname()}/{_a_dead_pid()}/gone"
+    lease = {"owner": dead, "until": dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)}
+    await hub.store.db.needs.update_one(
+        {"_id": "welder-wanted"}, {"$set": {"match_due": "orphaned", "match_lease": lease}}
+    )
+    async with asyncio.timeout(15):
+        while not await hub.store.db.matches.find_one({"need": "welder-wanted"}):
+            await asyncio.sleep(0.1)
+    assert (
+        await hub.store.db.needs.find_one({"_id": "welder-wanted", "match_due": {"$exists": True}})
+        is None
+    )
+
+
+def _a_dead_pid() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid

@@ -78,7 +78,8 @@ class MatchingQueue:
         """Drain the queue now and then, for as long as the process lives."""
         while True:
             try:
-                await self.drain()
+                if await matchqueue.pending(self.store):
+                    await self.drain()
             except PyMongoError as error:
                 log.warning("matching queue: the store did not answer (%s); retrying", error)
             await asyncio.sleep(POLL_SECONDS)
