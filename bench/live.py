@@ -88,7 +88,11 @@ async def _end_to_end(
     started = time.perf_counter()
     async with httpx.AsyncClient(base_url=url, headers=headers, timeout=120) as http:
         await asyncio.gather(*(r.wait() for r in readies))
-        while app.state.hub.events.subscriber_count < subscribers:
+        hub = app.state.hub
+        while (
+            hub.cohorts.member_count < subscribers
+            or hub.events.subscriber_count < hub.cohorts.count
+        ):
             await asyncio.sleep(0.01)
         for _ in range(rounds):
             response = await http.post(

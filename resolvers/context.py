@@ -6,11 +6,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import HTTPConnection
+from starlette.websockets import WebSocket, WebSocketState
 from strawberry.types import Info as _Info
 
 from gateway.domain.access import Principal
 from gateway.services.session import Hub, Session
 from resolvers.loaders import Loaders
+
+SLOW_CONSUMER_CLOSE = 4008
+"""WebSocket close code for a subscriber cut off for falling behind (policy violation)."""
 
 
 @dataclass
@@ -38,6 +42,15 @@ class Context:
         if self._loaders is None:
             self._loaders = Loaders(self.session)
         return self._loaders
+
+    async def cut_off(self, reason: str) -> None:
+        """Close this subscriber's WebSocket: it fell a whole queue behind."""
+        socket = self.request
+        if (
+            isinstance(socket, WebSocket)
+            and socket.application_state != WebSocketState.DISCONNECTED
+        ):
+            await socket.close(code=SLOW_CONSUMER_CLOSE, reason=reason)
 
     def next_event(self, live: Session) -> None:
         """Fresh loaders for the next live event, sharing loads with other subscribers."""

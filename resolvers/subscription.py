@@ -6,7 +6,6 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Any, TypeVar
 
 import strawberry
-from starlette.websockets import WebSocket, WebSocketState
 
 from gateway.domain.cursors import decode_sequence
 from gateway.services import live
@@ -15,22 +14,7 @@ from resolvers.inputs import listing_filter, match_filter
 from schemas.graphql.listing import Offer, OfferFilter
 from schemas.graphql.match import Match, MatchFilter
 
-SLOW_CONSUMER_CLOSE = 4008
-"""WebSocket close code for a subscriber cut off for falling behind (policy violation)."""
-
 T = TypeVar("T")
-
-
-def _cut_off(context: Context):
-    async def close(reason: str) -> None:
-        socket = context.request
-        if (
-            isinstance(socket, WebSocket)
-            and socket.application_state != WebSocketState.DISCONNECTED
-        ):
-            await socket.close(code=SLOW_CONSUMER_CLOSE, reason=reason)
-
-    return close
 
 
 async def _each(
@@ -55,7 +39,7 @@ class Subscription:
     ) -> AsyncGenerator[Match, None]:
         ctx = info.context
         since = decode_sequence(after) if after is not None else None
-        docs = live.match_found(ctx.session, match_filter(filter), since, _cut_off(ctx))
+        docs = live.match_found(ctx.session, match_filter(filter), since, ctx.cut_off)
         async for match in _each(ctx, docs, Match.from_document):
             yield match
 
@@ -66,6 +50,6 @@ class Subscription:
         self, info: Info, filter: OfferFilter | None = None
     ) -> AsyncGenerator[Offer, None]:
         ctx = info.context
-        docs = live.offer_published(ctx.session, listing_filter(filter), _cut_off(ctx))
+        docs = live.offer_published(ctx.session, listing_filter(filter), ctx.cut_off)
         async for offer in _each(ctx, docs, Offer.from_document):
             yield offer

@@ -79,9 +79,13 @@ class HubClient:
         return body["data"]
 
     async def wait_subscribers(self, count: int, timeout: float = 5.0) -> None:
-        """Wait until `count` subscriptions are registered with the event stream."""
+        """Wait until `count` subscriptions are live: members of cohorts whose shared
+        subscription is registered with the event stream."""
+        hub = self.app.state.hub
         async with asyncio.timeout(timeout):
-            while self.app.state.hub.events.subscriber_count < count:
+            while (
+                hub.cohorts.member_count < count or hub.events.subscriber_count < hub.cohorts.count
+            ):
                 await asyncio.sleep(0.01)
 
     @asynccontextmanager

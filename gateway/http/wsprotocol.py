@@ -10,27 +10,80 @@
   client may ignore.
 - The legacy protocol is strict about malformed messages: like `graphql-transport-ws`
   (4400), the hub closes such a connection instead of ignoring its input.
+- Subscriptions with the same operation, variables and view of the data join one
+  cohort (`gateway.live.cohorts`): executed once per event for all of them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
+from functools import lru_cache
 from typing import Any
 
+from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from strawberry.http.exceptions import (
     NonJsonMessageReceived,
     NonTextMessageReceived,
     WebSocketDisconnected,
 )
+from strawberry.schema.base import BaseSchema
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 
+from resolvers.context import Context
+
 MALFORMED_MESSAGE = 4400
 INIT_TIMEOUT = 4408
 TOO_MANY_SUBSCRIPTIONS = 4413
+
+
+@lru_cache(maxsize=1024)
+def _operation_type(query: str, operation_name: str | None) -> OperationType | None:
+    try:
+        operation = get_operation_ast(parse(query), operation_name)
+    except GraphQLError:
+        return None  # the ordinary path reports it
+    return operation.operation if operation is not None else None
+
+
+def _cohort_key(
+    query: str, operation_name: str | None, variables: dict[str, Any] | None, context: Context
+) -> tuple[Any, ...] | None:
+    """What makes two subscriptions compute the same: None for what is not shared."""
+    viewer = context.viewer
+    if viewer is None or _operation_type(query, operation_name) is not OperationType.SUBSCRIPTION:
+        return None
+    scope = (viewer.role, viewer.cluster, viewer.organisation, viewer.clusters)
+    return (query, operation_name, json.dumps(variables or {}, sort_keys=True), scope)
+
+
+class _CohortSchema:
+    """The schema as a protocol handler runs operations on it: a subscription joins the
+    cohort of the same operation, variables and view; anything else runs on its own."""
+
+    def __init__(self, schema: BaseSchema, context: Context) -> None:
+        self._schema = schema
+        self._context = context
+
+    async def stream(self, query: str, **options: Any) -> Any:
+        return await self._run(self._schema.stream, query, options)
+
+    async def subscribe(self, query: str, **options: Any) -> Any:
+        return await self._run(self._schema.subscribe, query, options)
+
+    async def _run(self, run: Callable[..., Awaitable[Any]], query: str, options: dict) -> Any:
+        key = _cohort_key(
+            query, options.get("operation_name"), options.get("variable_values"), self._context
+        )
+        if key is None:
+            return await run(query, **options)
+        cohorts = self._context.hub.cohorts
+        return cohorts.stream(key, lambda: run(query, **options), self._context.cut_off)
 
 
 async def _cancel(task: asyncio.Task[Any] | None) -> None:
@@ -41,9 +94,13 @@ async def _cancel(task: asyncio.Task[Any] | None) -> None:
 
 
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
-    """`graphql-transport-ws` with server pings and a closing subscription cap."""
+    """`graphql-transport-ws` with server pings, a closing cap and cohorts."""
 
     ping_task: asyncio.Task[None] | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.schema = _CohortSchema(self.schema, self.context)  # type: ignore[assignment]
 
     async def handle_connection_init(self, message: Any) -> None:
         await super().handle_connection_init(message)
@@ -69,7 +126,11 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
 
 
 class LegacyWSHandler(BaseGraphQLWSHandler[Any, Any]):
-    """The legacy `graphql-ws` protocol: strict, with an init timeout and a closing cap."""
+    """The legacy `graphql-ws` protocol: strict, an init timeout, a closing cap, cohorts."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.schema = _CohortSchema(self.schema, self.context)  # type: ignore[assignment]
 
     async def handle(self) -> None:
         timeout = asyncio.create_task(self._close_unless_initialised())

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from gateway.domain.access import Principal, Visible, sees_everything
 from gateway.domain.taxonomy import Taxonomy
+from gateway.live.cohorts import Cohorts
 from gateway.live.events import EventStream
 from gateway.live.recent import RecentDocuments
 from gateway.services.matching_queue import MatchingQueue
@@ -29,12 +30,15 @@ class Hub:
     events: EventStream
     taxonomy: TaxonomyCache = field(init=False)
     matching: MatchingQueue = field(init=False)
+    cohorts: Cohorts = field(init=False)
+    """Live subscriptions that share one computation (see `gateway.live.cohorts`)."""
     recent: RecentDocuments = field(default_factory=RecentDocuments)
     """Documents recently loaded for live events, shared by all subscribers."""
 
     def __post_init__(self) -> None:
         self.taxonomy = TaxonomyCache(self.store)
         self.matching = MatchingQueue(self.store)
+        self.cohorts = Cohorts(self.events.queue_size)
 
     def session(self, principal: Principal | None) -> Session:
         return Session(self, principal)
