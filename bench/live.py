@@ -44,9 +44,10 @@ CREATE_NEED = """mutation ($input: CreateNeedInput!) {
 WITHDRAW = "mutation ($id: ID!) { closeNeed(id: $id, status: WITHDRAWN) { need { key } } }"
 
 
-async def _a_fitting_need(store: Store) -> dict:
-    """A need input shaped after an open STAFF offer of the data, so that it matches."""
-    offer = await store.find_one("offers", {"kind": "STAFF", "status": "OPEN"})
+async def _a_fitting_need(store: Store, offer: dict | None = None, skills: int = 1) -> dict:
+    """A need input shaped after an open STAFF offer of the data (by default the first),
+    asking for its first `skills` skills, so that it matches."""
+    offer = offer or await store.find_one("offers", {"kind": "STAFF", "status": "OPEN"})
     other = await store.find_one(
         "organisations",
         {"clusters": {"$in": offer["clusters"]}, "_id": {"$ne": offer["organisation"]}},
@@ -56,7 +57,7 @@ async def _a_fitting_need(store: Store) -> dict:
         "organisationId": other["_id"],
         "kind": "STAFF",
         "title": "Benchmark: Aushilfen gesucht",
-        "requiredSkills": offer["skills"][:1],
+        "requiredSkills": offer["skills"][:skills],
         "headcount": 1,
         "period": {"start": start.isoformat(), "end": end.isoformat()},
     }
