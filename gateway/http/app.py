@@ -22,6 +22,14 @@ from gateway.store import open_store
 
 LIVE_COLLECTIONS = ("offers", "needs", "matches")
 
+SERVER_OPTIONS = {
+    # small JSON messages to thousands of sockets: compressing each one costs more CPU
+    # than it saves (py-spy, 1,000 subscribers: deflate was a third of the send path)
+    "ws_per_message_deflate": False,
+    "timeout_graceful_shutdown": 5,
+}
+"""uvicorn options for serving the app, wherever it is served."""
+
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()

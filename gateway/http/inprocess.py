@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 import uvicorn
 from starlette.applications import Starlette
 
-from gateway.http.app import create_app
+from gateway.http.app import SERVER_OPTIONS, create_app
 from gateway.settings import Settings
 from gateway.store.embedded import free_port
 
@@ -20,7 +20,9 @@ async def serve_in_process(settings: Settings) -> AsyncIterator[tuple[str, Starl
     app = create_app(settings)
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", **SERVER_OPTIONS
+        )
     )
     task = asyncio.create_task(server.serve())
     while not server.started:
