@@ -22,6 +22,9 @@ from gateway.settings import Settings, get_settings
 from gateway.store import open_store
 
 LIVE_COLLECTIONS = ("offers", "needs", "matches")
+COHORT_BACKLOG = 10_000
+"""Events a cohort's shared computation may fall behind (the hub's own work, not a
+client's reading speed: that is bounded per subscriber by `subscriber_queue`)."""
 
 SERVER_OPTIONS = {
     # small JSON messages to thousands of sockets: compressing each one costs more CPU
@@ -40,9 +43,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         async with open_store(settings) as store:
             if settings.seeds_demo and await seed_demo_if_empty(store) is not None:
                 await create_demo_keys(store, settings.data_dir)
-            events = EventStream(store, LIVE_COLLECTIONS, settings.subscriber_queue)
+            events = EventStream(store, LIVE_COLLECTIONS, COHORT_BACKLOG)
             await events.start()
-            app.state.hub = hub = Hub(store, events)
+            app.state.hub = hub = Hub(store, events, subscriber_queue=settings.subscriber_queue)
             # the cyclic collector's young generation at 50,000 allocations instead of 700:
             # an event to 10,000 subscribers allocates hundreds of thousands of short-lived
             # objects, and frequent collections rescanned the subscribers' long-lived ones

@@ -28,6 +28,8 @@ class Hub:
 
     store: Store
     events: EventStream
+    subscriber_queue: int = 256
+    """Events one subscriber may fall behind before it is cut off."""
     taxonomy: TaxonomyCache = field(init=False)
     matching: MatchingQueue = field(init=False)
     cohorts: Cohorts = field(init=False)
@@ -38,7 +40,7 @@ class Hub:
     def __post_init__(self) -> None:
         self.taxonomy = TaxonomyCache(self.store)
         self.matching = MatchingQueue(self.store)
-        self.cohorts = Cohorts(self.events.queue_size)
+        self.cohorts = Cohorts(self.subscriber_queue)
 
     def session(self, principal: Principal | None) -> Session:
         return Session(self, principal)
