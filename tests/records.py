@@ -78,3 +78,11 @@ def welder_need(n: int) -> dict[str, Any]:
         "headcount": 1,
         "period": {"start": "2026-12-01", "end": "2027-03-31"},
     }
+
+
+def welders_cluster() -> dict[str, Any]:
+    """A cluster file where test-org-0 offers one welder and nobody needs anything yet."""
+    data = cluster_file()
+    data["offers"] = [dict(copy.deepcopy(OFFER), id="welders", skills=["welding"], headcount=1)]
+    data["needs"] = []
+    return data

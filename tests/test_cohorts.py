@@ -7,7 +7,7 @@ from contextlib import AsyncExitStack
 
 import pytest
 
-from tests.records import OFFER, cluster_file, welder_need
+from tests.records import welder_need, welders_cluster
 
 MATCH_FOUND = "subscription { matchFound { key score need { key } } }"
 TALENT = """subscription { offerPublished(filter: {kinds: [TALENT]}) {
@@ -21,10 +21,7 @@ REFER = """mutation ($i: ReferCandidateInput!) {
 
 @pytest.fixture
 async def welders(hub):
-    data = cluster_file()
-    data["offers"] = [dict(OFFER, id="welders", skills=["welding"], headcount=1)]
-    data["needs"] = []
-    await hub.seed(data)
+    await hub.seed(welders_cluster())
     return hub
 
 

@@ -22,7 +22,7 @@ from pymongo import MongoClient
 from gateway.services.demo import seed_dir
 from gateway.services.imports import Importer, read_paths
 from gateway.store.embedded import EmbeddedServer
-from tests.records import NEED, OFFER, cluster_file
+from tests.records import NEED, welders_cluster
 
 SYNTHETIC = "900"
 """About 900 offers and needs: several matching batches, about 15 s uninterrupted."""
@@ -133,8 +133,7 @@ def test_a_seed_whose_store_dies_fails_clearly_and_converges_when_run_again(
 
 async def test_a_hub_takes_over_matching_that_a_dead_process_left(hub):
     """A listing written and claimed by a process that died before matching it."""
-    data = cluster_file()
-    data["offers"] = [dict(OFFER, id="welders", skills=["welding"], headcount=1)]
+    data = welders_cluster()
     data["needs"] = [dict(NEED, id="welder-wanted", requiredSkills=["welding"])]
     batch = read_paths([seed_dir() / "taxonomy.json"])
     batch.add("orphan.json", data)

@@ -8,7 +8,7 @@ from contextlib import AsyncExitStack
 
 from pymongo import monitoring
 
-from tests.records import OFFER, cluster_file, welder_need
+from tests.records import welder_need, welders_cluster
 
 MATCH_FOUND = """
 subscription { matchFound { key offer { key organisation { name } } need { key } } }
@@ -68,10 +68,7 @@ async def _reads_for_one_event(hub, settings, viewer, member, subscribers: int, 
 
 
 async def test_an_event_costs_the_same_reads_for_one_subscriber_or_fifty(hub, settings):
-    data = cluster_file()
-    data["offers"] = [dict(OFFER, id="welders", skills=["welding"], headcount=1)]
-    data["needs"] = []
-    await hub.seed(data)
+    await hub.seed(welders_cluster())
     viewer = await hub.key("VIEWER", cluster="test-cluster")
     member = await hub.key("MEMBER", organisation="test-org-1")
     one = await _reads_for_one_event(hub, settings, viewer, member, 1, 0)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from gateway.settings import Settings
 from tests.client import running_hub
-from tests.records import OFFER, cluster_file, welder_need
+from tests.records import welder_need, welders_cluster
 
 MATCH_FOUND = "subscription { matchFound { key need { key } } }"
 CREATE_NEED = """
@@ -27,10 +27,7 @@ async def _status_becomes(hub, path: str, status: int, timeout: float) -> None:
 async def test_a_killed_store_is_restarted_and_the_dashboard_misses_nothing(tmp_path: Path):
     settings = Settings(mongodb_uri=None, data_dir=tmp_path / "db", demo=False)
     async with running_hub(settings) as hub:
-        data = cluster_file()
-        data["offers"] = [dict(OFFER, id="welders", skills=["welding"], headcount=1)]
-        data["needs"] = []
-        await hub.seed(data)
+        await hub.seed(welders_cluster())
         viewer = await hub.key("VIEWER", cluster="test-cluster")
         member = await hub.key("MEMBER", organisation="test-org-1")
         init = {"Authorization": viewer["authorization"]}

@@ -28,7 +28,7 @@ client's reading speed: that is bounded per subscriber by `subscriber_queue`).""
 
 SERVER_OPTIONS = {
     # small JSON messages to thousands of sockets: compressing each one costs more CPU
-    # than it saves (py-spy, 1,000 subscribers: deflate was a third of the send path)
+    # than it saves (py-spy, 1,000 subscribers: deflate was 40% of the send path)
     "ws_per_message_deflate": False,
     "timeout_graceful_shutdown": 5,
 }
