@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 from contextlib import AsyncExitStack
 
-from pymongo import monitoring
-
+from tests.commands import Command, recorded
 from tests.records import welder_need, welders_cluster
 
 MATCH_FOUND = """
@@ -16,34 +14,14 @@ subscription { matchFound { key offer { key organisation { name } } need { key }
 CREATE_NEED = "mutation ($i: CreateNeedInput!) { createNeed(input: $i) { need { key } } }"
 
 
-class _LoadsByIds(monitoring.CommandListener):
-    """Counts reads of offers, needs and organisations by `_id` in one database."""
-
-    def __init__(self) -> None:
-        self.database: str | None = None
-        self.count = 0
-        self._lock = threading.Lock()
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        command = event.command
-        if (
-            event.database_name == self.database
-            and event.command_name == "find"
-            and command.get("find") in ("offers", "needs", "organisations")
-            and set(command.get("filter", {})) == {"_id"}
-        ):
-            with self._lock:
-                self.count += 1
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-
-_LOADS = _LoadsByIds()
-monitoring.register(_LOADS)  # applies to clients created from now on: the hubs below
+def _loads_by_id(commands: list[Command]) -> int:
+    """Reads of offers, needs and organisations by `_id`."""
+    return sum(
+        c.name == "find"
+        and c.collection in ("offers", "needs", "organisations")
+        and c.filter_keys == {"_id"}
+        for c in commands
+    )
 
 
 async def _reads_for_one_event(hub, settings, viewer, member, subscribers: int, n: int) -> int:
@@ -56,15 +34,14 @@ async def _reads_for_one_event(hub, settings, viewer, member, subscribers: int, 
             for _ in range(subscribers)
         ]
         await hub.wait_subscribers(subscribers)
-        _LOADS.database, _LOADS.count = settings.database, 0
-        await hub.query(CREATE_NEED, {"i": welder_need(n)}, member)
-        received = await asyncio.gather(*(s.next() for s in live))
-        _LOADS.database = None
+        with recorded(settings.database) as commands:
+            await hub.query(CREATE_NEED, {"i": welder_need(n)}, member)
+            received = await asyncio.gather(*(s.next() for s in live))
     assert {r["matchFound"]["offer"]["organisation"]["name"] for r in received} == {
         "Testbetrieb 0 GmbH"
     }
     await asyncio.sleep(1.1)  # shared loads live a second: the next round starts cold
-    return _LOADS.count
+    return _loads_by_id(commands)
 
 
 async def test_an_event_costs_the_same_reads_for_one_subscriber_or_fifty(hub, settings):

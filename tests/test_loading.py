@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import copy
-import threading
 
 import pytest
-from pymongo import monitoring
 
+from tests.commands import recorded
 from tests.records import CLUSTER, OFFER, ORGANISATIONS
 
 PORTAL = """
@@ -17,34 +16,6 @@ query ($first: Int) {
   }
 }
 """
-
-
-class _CommandCounter(monitoring.CommandListener):
-    """Counts the commands sent to one database while switched on."""
-
-    def __init__(self) -> None:
-        self.database: str | None = None
-        self.commands: list[str] = []
-        self._lock = threading.Lock()
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if event.database_name != self.database:
-            return
-        if event.command.get("collection") == "$cmd.aggregate":
-            return  # the hub's change stream polling, not this request
-        target = event.command.get(event.command_name)
-        with self._lock:
-            self.commands.append(f"{event.command_name} {target}")
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-
-_COUNTER = _CommandCounter()
-monitoring.register(_COUNTER)  # applies to clients created from now on: the hubs below
 
 
 def _network(clusters: int, members: int) -> list[dict]:
@@ -78,17 +49,15 @@ async def test_portal_query_costs_a_constant_number_of_commands(hub, settings, m
     await hub.seed(*_network(3, members))
     admin = await hub.key("HUB_ADMIN")
     await hub.app.state.hub.taxonomy.get()  # skills are served from memory, loaded once a minute
-    _COUNTER.database = settings.database
-    _COUNTER.commands.clear()
-    data = await hub.query(PORTAL, {"first": 3}, admin)
-    _COUNTER.database = None
+    with recorded(settings.database) as commands:
+        data = await hub.query(PORTAL, {"first": 3}, admin)
     clusters = data["clusters"]["edges"]
     assert [len(c["node"]["members"]) for c in clusters] == [members] * 3
     assert all(len(m["offers"]) == 2 for c in clusters for m in c["node"]["members"])
     # whatever the sizes: api key, clusters page (not counted: totalCount is not asked for),
     # members, and offers in one query per 100 organisations (large $in lists are chunked)
     chunks = -(-3 * members // 100)
-    assert _COUNTER.commands == [
+    assert [str(c) for c in commands] == [
         "find api_keys",
         "find clusters",
         "find organisations",
@@ -152,15 +121,13 @@ async def test_entities_resolve_each_type_in_one_batch(hub, settings):
     match = await hub.query("{ matches(first: 1) { edges { node { id } } } }", headers=viewer)
     ids["Match"] = match["matches"]["edges"][0]["node"]["id"]  # the new need met the CAD offers
     representations = [{"__typename": t, "id": i} for t, i in ids.items()]
-    _COUNTER.database = settings.database
-    _COUNTER.commands.clear()
-    data = await hub.query(ENTITIES, {"representations": representations}, viewer)
-    _COUNTER.database = None
+    with recorded(settings.database) as commands:
+        data = await hub.query(ENTITIES, {"representations": representations}, viewer)
     assert [e["__typename"] for e in data["_entities"]] == list(ids)
     assert data["_entities"][0] == {"__typename": "Cluster", "key": "net-0", "name": "Netzwerk 0"}
     assert data["_entities"][3]["title"] == "CAD-Zeichner"
     # the api key, the sharing policies, then one batched load per entity type
-    assert len(_COUNTER.commands) == 2 + len(ids), _COUNTER.commands
+    assert len(commands) == 2 + len(ids), commands
 
 
 async def test_entities_obey_visibility(hub):
