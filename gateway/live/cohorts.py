@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from typing import Any
 
-log = logging.getLogger("clusterhub.live")
+from gateway.live.events import CutOff, replace_all
 
 _END = object()
 """Queued after the last result: the cohort's stream ended."""
 
 Start = Callable[[], Awaitable[AsyncIterator[Any]]]
-CutOff = Callable[[str], Awaitable[None]]
 
 
 class _TooSlow:
@@ -64,21 +62,15 @@ class _Cohort:
             queue.put_nowait(result)
         except asyncio.QueueFull:
             self.members.discard(queue)
-            _replace_all(queue, _TooSlow(f"too slow: fell {self.queue_size} events behind"))
+            replace_all(queue, _TooSlow(f"too slow: fell {self.queue_size} events behind"))
 
     def _finish(self, last: Any) -> None:
         self.ended = True
         for queue in self.members:
             if queue.full():
-                _replace_all(queue, last)
+                replace_all(queue, last)
             else:
                 queue.put_nowait(last)
-
-
-def _replace_all(queue: asyncio.Queue[Any], item: Any) -> None:
-    while not queue.empty():
-        queue.get_nowait()
-    queue.put_nowait(item)
 
 
 class Cohorts:

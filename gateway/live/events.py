@@ -35,6 +35,13 @@ Predicate = Callable[[Event], bool]
 CutOff = Callable[[str], Awaitable[None]]
 
 
+def replace_all(queue: asyncio.Queue[Any], item: Any) -> None:
+    """Drop what `queue` holds and leave `item` alone in it (room for a last word)."""
+    while not queue.empty():
+        queue.get_nowait()
+    queue.put_nowait(item)
+
+
 class SubscriberTooSlow(Exception):
     """The subscriber's queue overflowed; it is cut off so the others are not slowed."""
 
@@ -71,9 +78,7 @@ class Subscriber:
         if self.closed:
             return
         self.closed = True
-        while not self.queue.empty():  # make room for the reason, dropping what is pending
-            self.queue.get_nowait()
-        self.queue.put_nowait(reason)
+        replace_all(self.queue, reason)
 
     async def __aiter__(self) -> AsyncIterator[Event]:
         while True:

@@ -66,13 +66,9 @@ class Store:
     ) -> Page:
         """Keyset pagination by `order` (a unique field): stable under inserts, no skip."""
         limit = request.limit
-        paged = dict(query)
+        paged = dict(query)  # filters never name the sort key itself
         if request.after is not None:
-            bound = {"$gt": request.after}
-            if order in paged:
-                paged["$and"] = [*paged.get("$and", []), {order: bound}]
-            else:
-                paged[order] = bound
+            paged[order] = {"$gt": request.after}
         coll = self.db[collection]
         cursor = coll.find(paged).sort(order, ASCENDING).limit(limit + 1)
         documents = await cursor.batch_size(limit + 2).to_list(None)
