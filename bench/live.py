@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import Stats, admin_headers, bench_store
 from gateway.http.inprocess import serve_in_process
+from gateway.live.catalogue import own_catalogue
 from gateway.services.demo import seed_dir
 from gateway.services.imports import Importer, read_paths
 from gateway.services.matching import Matcher
@@ -191,11 +192,13 @@ async def _matching_rate() -> str:
             await Importer(store, match=False).run(batch)
             offers = await store.find("offers", {}, limit=100_000)
             needs = await store.find("needs", {}, limit=100_000)
-            matcher = await Matcher.load(store, await load_taxonomy(store))
-            started = time.perf_counter()
-            counts = await matcher.refresh(needs=needs)
-            counts.add(await matcher.refresh(offers=offers, skip_needs={n["_id"] for n in needs}))
-            elapsed = time.perf_counter() - started
+            async with own_catalogue(store) as catalogue:
+                matcher = await Matcher.load(store, catalogue, await load_taxonomy(store))
+                started = time.perf_counter()
+                counts = await matcher.refresh(needs=needs)
+                skip = {n["_id"] for n in needs}
+                counts.add(await matcher.refresh(offers=offers, skip_needs=skip))
+                elapsed = time.perf_counter() - started
     listings = len(offers) + len(needs)
     return (
         f"bulk matching of the demo data: {listings} listings, {counts.created} matches in "

@@ -50,7 +50,7 @@ class HubClient:
         batch = read_paths([seed_dir() / "taxonomy.json"])
         for i, data in enumerate(files):
             batch.add(f"test{i}.json", data)
-        report = await Importer(self.store).run(batch)
+        report = await Importer(self.store, matching=self.app.state.hub.matching).run(batch)
         assert report.ok, report.rejections
         self.app.state.hub.taxonomy.invalidate()
 

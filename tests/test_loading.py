@@ -57,7 +57,8 @@ async def test_portal_query_costs_a_constant_number_of_commands(hub, settings, m
     # whatever the sizes: api key, clusters page (not counted: totalCount is not asked for),
     # members, and offers in one query per 100 organisations (large $in lists are chunked)
     chunks = -(-3 * members // 100)
-    assert [str(c) for c in commands] == [
+    # (reads only: the hub's background worker may count its queue meanwhile)
+    assert [str(c) for c in commands if c.name == "find"] == [
         "find api_keys",
         "find clusters",
         "find organisations",

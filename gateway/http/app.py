@@ -16,12 +16,14 @@ from gateway.http.graphql import GraphQLApp
 from gateway.http.limits import MaxBodySize
 from gateway.http.probes import healthz, readyz
 from gateway.live.events import EventStream
+from gateway.live.catalogue import COLLECTIONS as CATALOGUE_COLLECTIONS
+from gateway.live.catalogue import Catalogue
 from gateway.services.demo import create_demo_keys, seed_demo_if_empty
 from gateway.services.session import Hub
 from gateway.settings import Settings, get_settings
 from gateway.store import open_store
 
-LIVE_COLLECTIONS = ("offers", "needs", "matches")
+LIVE_COLLECTIONS = (*CATALOGUE_COLLECTIONS, "matches")
 COHORT_BACKLOG = 10_000
 """Events a cohort's shared computation may fall behind (the hub's own work, not a
 client's reading speed: that is bounded per subscriber by `subscriber_queue`)."""
@@ -41,11 +43,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with open_store(settings) as store:
-            if settings.seeds_demo and await seed_demo_if_empty(store) is not None:
-                await create_demo_keys(store, settings.data_dir)
             events = EventStream(store, LIVE_COLLECTIONS, COHORT_BACKLOG)
             await events.start()
-            app.state.hub = hub = Hub(store, events, subscriber_queue=settings.subscriber_queue)
+            catalogue = Catalogue(store, events)
+            await catalogue.load()
+            app.state.hub = hub = Hub(
+                store, events, catalogue, subscriber_queue=settings.subscriber_queue
+            )
+            if settings.seeds_demo and await seed_demo_if_empty(store, hub.matching) is not None:
+                await create_demo_keys(store, settings.data_dir)
             # the cyclic collector's young generation at 50,000 allocations instead of 700:
             # an event to 10,000 subscribers allocates hundreds of thousands of short-lived
             # objects, and frequent collections rescanned the subscribers' long-lived ones
@@ -69,6 +75,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/graphql", graphql),  # every method: GraphQL answers the wrong ones
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
+                await catalogue.close()
             Route("/readyz", readyz),
         ],
         lifespan=lifespan,

@@ -33,6 +33,9 @@ class Event:
 
 Predicate = Callable[[Event], bool]
 CutOff = Callable[[str], Awaitable[None]]
+Tap = Callable[[str, Event], None]
+"""Called with the collection and every change to it, deletions included (the event's
+document is then only `{"_id": ...}`), in commit order, before any subscriber."""
 
 
 def replace_all(queue: asyncio.Queue[Any], item: Any) -> None:
@@ -101,6 +104,7 @@ class EventStream:
         self.collections = collections
         self.queue_size = queue_size
         self._subscribers: set[Subscriber] = set()
+        self._taps: list[Tap] = []
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
 
@@ -119,6 +123,11 @@ class EventStream:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+
+    def tap(self, tap: Tap) -> None:
+        """Hand every change to `tap` as well, synchronously, for as long as the stream runs
+        (an in-memory copy kept current this way sees changes in the order they committed)."""
+        self._taps.append(tap)
 
     @contextlib.contextmanager
     def subscribe(
@@ -148,12 +157,19 @@ class EventStream:
                 await asyncio.sleep(1)
 
     def _dispatch(self, change: dict[str, Any]) -> None:
+        collection = change["ns"]["coll"]
         document = change.get("fullDocument")
-        if document is None:
+        operation = change["operationType"]
+        if operation == "delete":
+            for tap in self._taps:
+                tap(collection, Event(operation, {"_id": change["documentKey"]["_id"]}))
+            return
+        if document is None:  # updated, then deleted before the lookup: the delete follows
             return
         updated = (change.get("updateDescription") or {}).get("updatedFields") or {}
-        event = Event(change["operationType"], document, frozenset(updated))
-        collection = change["ns"]["coll"]
+        event = Event(operation, document, frozenset(updated))
+        for tap in self._taps:
+            tap(collection, event)
         for subscriber in list(self._subscribers):
             if subscriber.collection == collection:
                 subscriber.offer(event)

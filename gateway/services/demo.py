@@ -8,6 +8,7 @@ from pathlib import Path
 
 from gateway.services.imports import Importer, ImportReport, read_paths
 from gateway.services.keys import create_key
+from gateway.services.matching_queue import MatchingQueue
 from gateway.store.database import Store
 from schemas.access import ApiKeySpec, Role
 
@@ -19,11 +20,13 @@ def seed_dir() -> Path:
     return Path(str(resources.files("seeds")))
 
 
-async def seed_demo_if_empty(store: Store) -> ImportReport | None:
+async def seed_demo_if_empty(
+    store: Store, matching: MatchingQueue | None = None
+) -> ImportReport | None:
     """Seed the demo data when the store holds no cluster yet; None when it was not empty."""
     if await store.find_one("clusters", {}) is not None:
         return None
-    report = await Importer(store).run(read_paths([seed_dir()]))
+    report = await Importer(store, matching=matching).run(read_paths([seed_dir()]))
     for rejection in report.rejections:
         log.warning("demo data: %s", rejection)
     inserted = sum(s.inserted for s in report.summaries.values())

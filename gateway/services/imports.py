@@ -30,7 +30,7 @@ from gateway.domain.matches import MatchCounts
 from gateway.domain.taxonomy import Taxonomy
 from gateway.errors import UnknownSkill
 from gateway.services import audit
-from gateway.services.matching_queue import MatchingQueue
+from gateway.services.matching_queue import MatchingQueue, own_queue
 from gateway.services.session import Session
 from gateway.services.taxonomy import load_taxonomy
 from gateway.store.database import Store
@@ -219,11 +219,14 @@ class Importer:
         *,
         match: bool = True,
         by: Principal | None = None,
+        matching: MatchingQueue | None = None,
     ) -> None:
         self.store = store
         self.by = by
         self.progress = progress
         self.match = match
+        self.matching = matching
+        """The hub's worker; without one (a seed) the import starts its own to match."""
         self.report = ImportReport()
 
     def _reject(self, collection: str, record: Record, field_: str, message: str) -> None:
@@ -316,7 +319,11 @@ class Importer:
             if self.progress:
                 self.progress("matching", listings, total)
 
-        self.report.matches.add(await MatchingQueue(self.store).drain(taxonomy, advance))
+        if self.matching is not None:
+            self.report.matches.add(await self.matching.drain(taxonomy, advance))
+            return
+        async with own_queue(self.store) as matching:
+            self.report.matches.add(await matching.drain(taxonomy, advance))
 
     def _skills(self, batch: Batch, taxonomy: Taxonomy, scope: str | None) -> list[dict[str, Any]]:
         """Skills of the batch, added to `taxonomy` so that listings can use them at once."""
@@ -448,6 +455,7 @@ async def import_clusters(session: Session, batch: Batch, *, strict: bool = Fals
         session.principal, Role.HUB_ADMIN, Role.CLUSTER_ADMIN, action="importClusters"
     )
     scope = principal.cluster if principal.role is Role.CLUSTER_ADMIN else None
-    report = await Importer(session.store, by=principal).run(batch, strict=strict, scope=scope)
+    importer = Importer(session.store, by=principal, matching=session.hub.matching)
+    report = await importer.run(batch, strict=strict, scope=scope)
     session.hub.taxonomy.invalidate()
     return report

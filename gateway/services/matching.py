@@ -1,8 +1,9 @@
 """The matching engine: keeps one match per fitting (offer, need) pair up to date.
 
 Called after every create, update or status change of offers and needs, and after
-bulk imports. Candidates come from an indexed query (kind, status, skills, period,
-grid cell), never a scan of the counterpart collection; `gateway.domain.scoring` decides
+bulk imports. Candidates come from the process's catalogue of open listings, indexed
+in memory by skill and grid cell (`gateway.live.catalogue`), never a scan of the
+counterpart collection; `gateway.domain.scoring` decides
 and scores; the sharing policies decide who may be paired. A match that is new or
 scores differently gets the next number of a global sequence, its cursor, so that
 dashboards can replay what they missed in order.
@@ -14,11 +15,12 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from gateway.domain.access import Sharing
-from gateway.domain.conditions import AnyOf, Compare, Equals, Filter, NotEqual, all_of, any_of
+from gateway.domain.candidates import CandidateQuery
 from gateway.domain.geo import cells_within
 from gateway.domain.matches import ACTIVE_STATUSES, MatchCounts, match_fields, match_id
 from gateway.domain.scoring import Fit, distance_km, fit, overlap_days
 from gateway.domain.taxonomy import Taxonomy
+from gateway.live.catalogue import Catalogue
 from gateway.services.sharing import load_sharing
 from gateway.store.database import Store
 from gateway.store.matches import RETRACT, UPSERT, write_matches
@@ -36,50 +38,66 @@ PEOPLE_KINDS = (OfferKind.STAFF, OfferKind.TALENT)
 Doc = dict[str, Any]
 
 
-def _located_cells(doc: Doc) -> AnyOf | None:
-    """Cells within the listing's radius; None when distance cannot narrow the search."""
-    location = doc.get("location") or {}
-    if location.get("lat") is None or doc.get("radius_km") is None:
-        return None
-    return any_of("cell", cells_within(location["lat"], location["lon"], doc["radius_km"]))
-
-
-def _overlapping(doc: Doc) -> Filter:
-    return all_of(
-        Compare("period.start", "$lte", doc["period"]["end"]),
-        Compare("period.end", "$gte", doc["period"]["start"]),
+def _search(
+    doc: Doc,
+    skills: Iterable[str],
+    kinds: Iterable[str],
+    *,
+    organisation: str | None = None,
+    around: Doc | None = None,
+    periods: Sequence[Doc] = (),
+) -> CandidateQuery:
+    """Listings with any of `skills` and `kinds`, overlapping `doc`'s period (or any of
+    `periods`), of another organisation than `organisation`, within `around`'s radius."""
+    periods = periods or [doc["period"]]
+    cells = None
+    location = (around or {}).get("location") or {}
+    if around is not None and location.get("lat") is not None and around.get("radius_km"):
+        cells = frozenset(cells_within(location["lat"], location["lon"], around["radius_km"]))
+    return CandidateQuery(
+        skills=tuple(skills),
+        kinds=frozenset(kinds),
+        organisation=organisation,
+        start=min(p["start"] for p in periods),
+        end=max(p["end"] for p in periods),
+        cells=cells,
     )
 
 
-def _with_related(skills: Iterable[str], taxonomy: Taxonomy) -> tuple[str, ...]:
+def _with_related(skills: Iterable[str], taxonomy: Taxonomy) -> set[str]:
     found = set(skills)
     for skill in list(found):
         found |= taxonomy.related(skill)
-    return tuple(sorted(found))
+    return found
 
 
-def _candidates(
-    doc: Doc, skills: Iterable[str], kind: AnyOf | Equals, taxonomy: Taxonomy
-) -> Filter:
+def _counterparts(
+    doc: Doc, skills: Iterable[str], kinds: Iterable[str], taxonomy: Taxonomy
+) -> CandidateQuery:
     """Open counterparts of another organisation sharing a skill, period and place."""
-    return all_of(
-        AnyOf("skill_set", _with_related(skills, taxonomy)),
-        kind,
-        Equals("status", Status.OPEN),
-        NotEqual("organisation", doc["organisation"]),
-        _located_cells(doc),
-    ) & _overlapping(doc)
+    return _search(
+        doc,
+        _with_related(skills, taxonomy),
+        kinds,
+        organisation=doc["organisation"],
+        around=doc,
+    )
 
 
 class Matcher:
-    def __init__(self, store: Store, taxonomy: Taxonomy, sharing: Sharing) -> None:
+    def __init__(
+        self, store: Store, catalogue: Catalogue, taxonomy: Taxonomy, sharing: Sharing
+    ) -> None:
         self.store = store
+        self.offers = catalogue.listings["offers"]
+        self.needs = catalogue.listings["needs"]
         self.taxonomy = taxonomy
         self.sharing = sharing
 
     @classmethod
-    async def load(cls, store: Store, taxonomy: Taxonomy) -> Matcher:
-        return cls(store, taxonomy, await load_sharing(store))
+    async def load(cls, store: Store, catalogue: Catalogue, taxonomy: Taxonomy) -> Matcher:
+        """A matcher with the current sharing policies, searching `catalogue`."""
+        return cls(store, catalogue, taxonomy, await load_sharing(store))
 
     async def refresh(
         self,
@@ -101,21 +119,21 @@ class Matcher:
         pairs: list[tuple[Doc, Doc]] = []  # (offer, need) candidates, both sides at once
         for need in needs:
             if need["status"] == Status.OPEN:
-                pairs += [(offer, need) for offer in await self._offers_for(need)]
-        trainings = await self._trainings_for([n for n in needs if n["status"] == Status.OPEN])
+                pairs += [(offer, need) for offer in self._offers_for(need)]
+        trainings = self._trainings_for([n for n in needs if n["status"] == Status.OPEN])
         await self._diff(counts, writes, "need", self._fits(pairs, trainings, needs, "need"))
 
         pairs = []
         for offer in offers:
             if offer["kind"] == OfferKind.TRAINING:
-                affected = await self._needs_taught_by(offer)
+                affected = self._needs_taught_by(offer)
                 counts.add(
                     await self.refresh(needs=[n for n in affected if n["_id"] not in need_ids])
                 )
             elif offer["status"] == Status.OPEN:
-                candidates = await self._needs_for(offer)
+                candidates = self._needs_for(offer)
                 pairs += [(offer, n) for n in candidates if n["_id"] not in need_ids]
-        trainings = await self._trainings_for(list({n["_id"]: n for _, n in pairs}.values()))
+        trainings = self._trainings_for(list({n["_id"]: n for _, n in pairs}.values()))
         listings = [o for o in offers if o["kind"] != OfferKind.TRAINING]
         await self._diff(
             counts, writes, "offer", self._fits(pairs, trainings, listings, "offer"), keep=need_ids
@@ -142,46 +160,34 @@ class Matcher:
                 fits[owner][match_id(offer["_id"], need["_id"])] = (offer, need, found)
         return fits
 
-    async def _offers_for(self, need: Doc) -> list[Doc]:
+    def _offers_for(self, need: Doc) -> list[Doc]:
         if need["kind"] == NeedKind.PRODUCTION:
-            wanted, kind = need.get("capabilities", []), Equals("kind", OfferKind.PRODUCTION)
+            wanted, kinds = need.get("capabilities", []), [OfferKind.PRODUCTION]
         else:
             wanted = need.get("required_skills", []) + need.get("optional_skills", [])
-            kind = AnyOf("kind", PEOPLE_KINDS)
-        query = _candidates(need, wanted, kind, self.taxonomy).query()
-        return await self.store.find("offers", query, limit=MAX_CANDIDATES)
+            kinds = PEOPLE_KINDS
+        return self.offers.find(_counterparts(need, wanted, kinds, self.taxonomy), MAX_CANDIDATES)
 
-    async def _needs_for(self, offer: Doc) -> list[Doc]:
+    def _needs_for(self, offer: Doc) -> list[Doc]:
         if offer["kind"] == OfferKind.PRODUCTION:
-            have, kind = offer.get("capabilities", []), Equals("kind", NeedKind.PRODUCTION)
+            have, kind = offer.get("capabilities", []), NeedKind.PRODUCTION
         else:
-            have, kind = offer.get("skills", []), Equals("kind", NeedKind.STAFF)
-        query = _candidates(offer, have, kind, self.taxonomy).query()
-        return await self.store.find("needs", query, limit=MAX_CANDIDATES)
+            have, kind = offer.get("skills", []), NeedKind.STAFF
+        return self.needs.find(_counterparts(offer, have, [kind], self.taxonomy), MAX_CANDIDATES)
 
-    async def _needs_taught_by(self, training: Doc) -> list[Doc]:
+    def _needs_taught_by(self, training: Doc) -> list[Doc]:
         """STAFF needs whose skills a training teaches: their suggestions may change."""
-        query = (
-            all_of(
-                AnyOf("skill_set", tuple(training.get("skills", []))),
-                Equals("kind", NeedKind.STAFF),
-                Equals("status", Status.OPEN),
-            )
-            & _overlapping(training)
-        ).query()
-        return await self.store.find("needs", query, limit=MAX_CANDIDATES)
+        query = _search(training, training.get("skills", []), [NeedKind.STAFF])
+        return self.needs.find(query, MAX_CANDIDATES)
 
-    async def _trainings_for(self, needs: list[Doc]) -> dict[str, list[Doc]]:
-        """Open TRAINING offers that could close each need's skill gaps: one query for all."""
+    def _trainings_for(self, needs: list[Doc]) -> dict[str, list[Doc]]:
+        """Open TRAINING offers that could close each need's skill gaps: one search for all."""
         wanted = {s for n in needs for s in n.get("required_skills", [])}
         if not wanted:
             return {}
-        query = all_of(
-            AnyOf("skill_set", tuple(sorted(wanted))),
-            Equals("kind", OfferKind.TRAINING),
-            Equals("status", Status.OPEN),
-        ).query()
-        trainings = await self.store.find("offers", query, limit=MAX_CANDIDATES)
+        periods = [n["period"] for n in needs]
+        query = _search(needs[0], wanted, [OfferKind.TRAINING], periods=periods)
+        trainings = self.offers.find(query, MAX_CANDIDATES)
         return {
             need["_id"]: [t for t in trainings if self._training_serves(t, need)] for need in needs
         }

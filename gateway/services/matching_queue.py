@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from pymongo.errors import PyMongoError
 
 from gateway.domain.matches import MatchCounts
 from gateway.domain.taxonomy import Taxonomy
+from gateway.errors import Unavailable
+from gateway.live.catalogue import Catalogue, own_catalogue
 from gateway.services.matching import Matcher
 from gateway.services.taxonomy import load_taxonomy
 from gateway.store import matchqueue
@@ -40,10 +43,11 @@ Progress = Callable[[int], None]
 
 
 class MatchingQueue:
-    """One process's worker on the shared matching queue."""
+    """One process's worker on the shared matching queue, searching its catalogue."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, catalogue: Catalogue) -> None:
         self.store = store
+        self.catalogue = catalogue
         self.owner = matchqueue.new_owner()
 
     def claimed_fields(self) -> Doc:
@@ -52,14 +56,14 @@ class MatchingQueue:
 
     async def match_now(self, collection: str, doc: Doc, taxonomy: Taxonomy) -> None:
         """Match a listing this process just wrote and claimed."""
-        await self._match(collection, [doc], await Matcher.load(self.store, taxonomy), set())
+        await self._match(collection, [doc], await self._matcher(taxonomy), set())
 
     async def drain(
         self, taxonomy: Taxonomy | None = None, progress: Progress | None = None
     ) -> MatchCounts:
         """Match every due listing (waiting for other owners' leases) until none is left."""
         counts = MatchCounts()
-        matcher = await Matcher.load(self.store, taxonomy or await load_taxonomy(self.store))
+        matcher = await self._matcher(taxonomy or await load_taxonomy(self.store))
         done_needs: set[str] = set()
         while True:
             worked = False
@@ -80,9 +84,12 @@ class MatchingQueue:
             try:
                 if await matchqueue.pending(self.store):
                     await self.drain()
-            except PyMongoError as error:
+            except (PyMongoError, Unavailable) as error:
                 log.warning("matching queue: the store did not answer (%s); retrying", error)
             await asyncio.sleep(POLL_SECONDS)
+
+    async def _matcher(self, taxonomy: Taxonomy) -> Matcher:
+        return await Matcher.load(self.store, self.catalogue, taxonomy)
 
     async def _claim(self, collection: str) -> list[Doc]:
         return await matchqueue.claim(
@@ -92,6 +99,7 @@ class MatchingQueue:
     async def _match(
         self, collection: str, docs: list[Doc], matcher: Matcher, done_needs: set[str]
     ) -> MatchCounts:
+        await self.catalogue.caught_up()  # the catalogue holds these listings' partners
         if collection == "needs":
             counts = await matcher.refresh(needs=docs)
             done_needs.update(d["_id"] for d in docs)
@@ -99,3 +107,10 @@ class MatchingQueue:
             counts = await matcher.refresh(offers=docs, skip_needs=done_needs)
         await matchqueue.done(self.store, collection, docs)
         return counts
+
+
+@asynccontextmanager
+async def own_queue(store: Store) -> AsyncIterator[MatchingQueue]:
+    """A worker with a catalogue of its own, for a process that runs no hub (a seed)."""
+    async with own_catalogue(store) as catalogue:
+        yield MatchingQueue(store, catalogue)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from gateway.domain.access import Principal, Visible, sees_everything
 from gateway.domain.taxonomy import Taxonomy
+from gateway.live.catalogue import Catalogue
 from gateway.live.cohorts import Cohorts
 from gateway.live.events import EventStream
 from gateway.live.recent import RecentDocuments
@@ -24,10 +25,13 @@ from gateway.store.database import Store
 
 @dataclass
 class Hub:
-    """What one hub process holds: its store, live events, taxonomy and matching worker."""
+    """What one hub process holds: its store, live events, listing catalogue, taxonomy and
+    matching worker."""
 
     store: Store
     events: EventStream
+    catalogue: Catalogue
+    """The open listings in memory, for candidate search (`gateway.live.catalogue`)."""
     subscriber_queue: int = 256
     """Events one subscriber may fall behind before it is cut off."""
     taxonomy: TaxonomyCache = field(init=False)
@@ -39,7 +43,7 @@ class Hub:
 
     def __post_init__(self) -> None:
         self.taxonomy = TaxonomyCache(self.store)
-        self.matching = MatchingQueue(self.store)
+        self.matching = MatchingQueue(self.store, self.catalogue)
         self.cohorts = Cohorts(self.subscriber_queue)
 
     def session(self, principal: Principal | None) -> Session:

@@ -114,12 +114,12 @@ class Store:
     async def watch(
         self, collections: Sequence[str], resume_after: Any = None
     ) -> AsyncIterator[Any]:
-        """A change stream of inserts and updates on `collections`, with full documents."""
+        """A change stream of the writes to `collections`, with full documents."""
         pipeline = [
             {
                 "$match": {
                     "ns.coll": {"$in": list(collections)},
-                    "operationType": {"$in": ["insert", "update", "replace"]},
+                    "operationType": {"$in": ["insert", "update", "replace", "delete"]},
                 }
             }
         ]
@@ -146,8 +146,28 @@ class Store:
         cursor = self.db[collection].find(dict(query), projection).sort(sort, ASCENDING)
         return await cursor.limit(limit).batch_size(min(limit, 10_000)).to_list(None)
 
+    async def each(
+        self,
+        collection: str,
+        query: Mapping[str, Any],
+        *,
+        projection: Mapping[str, Any] | Sequence[str] | None = None,
+    ) -> AsyncIterator[Doc]:
+        """Every document matching `query`, streamed in large batches (start-up loads)."""
+        async for doc in self.db[collection].find(dict(query), projection).batch_size(10_000):
+            yield doc
+
     async def insert(self, collection: str, document: Mapping[str, Any]) -> None:
         await self.db[collection].insert_one(dict(document))
+
+    async def insert_many(self, collection: str, documents: Sequence[Mapping[str, Any]]) -> None:
+        """Insert `documents` in one round trip."""
+        if documents:
+            await self.db[collection].insert_many([dict(d) for d in documents], ordered=False)
+
+    async def put(self, collection: str, document: Mapping[str, Any]) -> None:
+        """Insert `document`, or replace the one with its `_id`."""
+        await self.db[collection].replace_one({"_id": document["_id"]}, dict(document), upsert=True)
 
     async def update_one(
         self, collection: str, query: Mapping[str, Any], update: Mapping[str, Any]
