@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -66,11 +67,29 @@ class Settings(BaseSettings):
     max_tokens: int = Field(default=5000, ge=10, description="Tokens allowed in one document.")
     introspection: bool = Field(default=True, description="Allow schema introspection.")
     rate_limit_per_minute: int = Field(
-        default=600, ge=1, description="Requests per API key (or client address) per minute."
+        default=600,
+        ge=1,
+        description="Requests and WebSocket operations per API key (or client address) "
+        "per minute, per hub process.",
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Reverse proxies (addresses or CIDR networks, comma-separated) whose "
+        "X-Forwarded-For names the client; empty: trust none, the peer is the client.",
     )
     embedded_start_timeout: float = Field(
         default=30.0, gt=0, description="Seconds to wait for the embedded store to answer."
     )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxy_networks(cls, value: Any) -> Any:
+        """Comma-separated in the environment; each a valid address or network."""
+        if isinstance(value, str):
+            value = [item for item in value.split(",") if item.strip()]
+        if not isinstance(value, list):
+            return value  # the type check reports it
+        return [str(ipaddress.ip_network(str(item).strip(), strict=False)) for item in value]
 
     @property
     def seeds_demo(self) -> bool:

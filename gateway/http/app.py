@@ -7,6 +7,7 @@ import contextlib
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -15,9 +16,9 @@ from starlette.routing import Route, WebSocketRoute
 from gateway.http.graphql import GraphQLApp
 from gateway.http.limits import MaxBodySize
 from gateway.http.probes import healthz, readyz
-from gateway.live.events import EventStream
 from gateway.live.catalogue import COLLECTIONS as CATALOGUE_COLLECTIONS
 from gateway.live.catalogue import Catalogue
+from gateway.live.events import EventStream
 from gateway.services.demo import create_demo_keys, seed_demo_if_empty
 from gateway.services.session import Hub
 from gateway.settings import Settings, get_settings
@@ -28,13 +29,20 @@ COHORT_BACKLOG = 10_000
 """Events a cohort's shared computation may fall behind (the hub's own work, not a
 client's reading speed: that is bounded per subscriber by `subscriber_queue`)."""
 
-SERVER_OPTIONS = {
-    # small JSON messages to thousands of sockets: compressing each one costs more CPU
-    # than it saves (py-spy, 1,000 subscribers: deflate was 40% of the send path)
-    "ws_per_message_deflate": False,
-    "timeout_graceful_shutdown": 5,
-}
-"""uvicorn options for serving the app, wherever it is served."""
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn options for serving the app, wherever it is served."""
+    return {
+        # small JSON messages to thousands of sockets: compressing each one costs more CPU
+        # than it saves (py-spy, 1,000 subscribers: deflate was 40% of the send path)
+        "ws_per_message_deflate": False,
+        "timeout_graceful_shutdown": 5,
+        # X-Forwarded-For rewrites the client address, whose budget an anonymous caller
+        # spends, only from the configured proxies: uvicorn by default trusts it from
+        # loopback, where a spoofed header would escape the budget
+        "proxy_headers": bool(settings.trusted_proxies),
+        "forwarded_allow_ips": list(settings.trusted_proxies),
+    }
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -67,6 +75,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker
                 await events.stop()  # ends every subscription before the client closes
+                await catalogue.close()
 
     graphql = GraphQLApp(settings)
     return Starlette(
@@ -75,7 +84,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/graphql", graphql),  # every method: GraphQL answers the wrong ones
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
-                await catalogue.close()
             Route("/readyz", readyz),
         ],
         lifespan=lifespan,

@@ -1,6 +1,7 @@
 """GraphQL over HTTP and WebSocket: Strawberry's ASGI app with the hub's caller handling.
 
-Authentication and the request budget run before GraphQL sees a request; requests
+Authentication and the request budget run before GraphQL sees a request (and, on a
+WebSocket, before each operation starts: `gateway.http.wsprotocol`); requests
 GraphQL cannot even read (not JSON, no query, a wrong method) are answered in
 GraphQL's error shape with a `code`, like every other error.
 """
@@ -17,7 +18,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 
 from gateway.domain.access import Principal
-from gateway.errors import BadRequest, ClientError, RateLimited, Unavailable, is_outage
+from gateway.errors import BadRequest, ClientError, Unavailable, is_outage
 from gateway.http.ratelimit import RateLimiter
 from gateway.http.responses import error_response
 from gateway.http.wsprotocol import LegacyWSHandler, TransportWSHandler
@@ -66,11 +67,12 @@ class GraphQLApp(GraphQL):
         if not request.app.state.hub.store.available:
             raise _unavailable()  # at once: the store is restarting
         token = bearer_token(request.headers.get("authorization"))
-        viewer = await authenticate(request.app.state.hub.store, token) if token else None
-        client = request.client.host if request.client else "-"
-        wait = self.limiter.allow(viewer.key_id if viewer else f"ip:{client}")
-        if wait:
-            raise RateLimited(wait)
+        try:
+            viewer = await authenticate(request.app.state.hub.store, token) if token else None
+        except ClientError as error:  # a bad key spends its address's budget before its 401
+            raise self.limiter.take(None, request) or error from None
+        if refusal := self.limiter.take(viewer, request):
+            raise refusal
         return viewer
 
     async def get_context(self, request: HTTPConnection, response: Any = None) -> Context:
@@ -91,9 +93,10 @@ class GraphQLApp(GraphQL):
         if token:
             try:
                 context.viewer = await authenticate(context.hub.store, token)
-            except ClientError as error:
+            except ClientError as error:  # counted like a bad key over HTTP
+                refusal = self.limiter.take(None, context.request) or error
                 raise ConnectionRejectionError(
-                    {"message": str(error), "code": error.code}
+                    {"message": str(refusal), "code": refusal.code}
                 ) from None
 
 

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 import uvicorn
 from starlette.applications import Starlette
 
-from gateway.http.app import SERVER_OPTIONS, create_app
+from gateway.http.app import create_app, server_options
 from gateway.settings import Settings
 from gateway.store.embedded import free_port
 
@@ -21,7 +21,12 @@ async def serve_in_process(settings: Settings) -> AsyncIterator[tuple[str, Starl
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", **SERVER_OPTIONS
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="on",
+            **server_options(settings),
         )
     )
     task = asyncio.create_task(server.serve())

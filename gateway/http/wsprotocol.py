@@ -8,6 +8,10 @@
 - At most `ws_max_subscriptions` operations run on one socket; one more closes it with
   `TOO_MANY_SUBSCRIPTIONS` (4413), a clear signal instead of an error message a
   client may ignore.
+- Every operation started (`subscribe`, legacy `start`: queries, mutations and
+  subscriptions alike) spends a token of the caller's request budget, the one HTTP
+  requests spend too (`gateway.http.ratelimit`). Over budget, the operation gets an
+  `error` message coded `RATE_LIMITED` with `retryAfter` seconds; the socket stays open.
 - The legacy protocol is strict about malformed messages: like `graphql-transport-ws`
   (4400), the hub closes such a connection instead of ignoring its input.
 - Subscriptions with the same operation, variables and view of the data join one
@@ -35,6 +39,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 
+from gateway.errors import RateLimited
 from resolvers.context import Context
 
 MALFORMED_MESSAGE = 4400
@@ -86,6 +91,15 @@ class _CohortSchema:
         return cohorts.stream(key, lambda: run(query, **options), self._context.cut_off)
 
 
+def _over_budget(view: Any, context: Context) -> dict[str, Any] | None:
+    """Spend a token of the caller's budget for one operation; the error to send when spent."""
+    refusal: RateLimited | None = view.limiter.take(context.viewer, context.request)
+    if refusal is None:
+        return None
+    extensions = {"code": refusal.code, "retryAfter": refusal.retry_after}
+    return {"message": str(refusal), "extensions": extensions}
+
+
 async def _cancel(task: asyncio.Task[Any] | None) -> None:
     if task is not None:
         task.cancel()
@@ -117,6 +131,9 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
         if self.connection_acknowledged and limit is not None and len(self.operations) >= limit:
             reason = f"too many subscriptions: at most {limit} per connection"
             await self.websocket.close(code=TOO_MANY_SUBSCRIPTIONS, reason=reason)
+            return
+        if self.connection_acknowledged and (error := _over_budget(self.view, self.context)):
+            await self.send_message({"id": message["id"], "type": "error", "payload": [error]})
             return
         await super().handle_subscribe(message)
 
@@ -166,5 +183,8 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Any, Any]):
         ):
             reason = f"too many subscriptions: at most {limit} per connection"
             await self.websocket.close(code=TOO_MANY_SUBSCRIPTIONS, reason=reason)
+            return
+        if self.connection_acknowledged and (error := _over_budget(self.view, self.context)):
+            await self.send_message({"id": message["id"], "type": "error", "payload": error})
             return
         await super().handle_start(message)

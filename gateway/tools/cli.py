@@ -56,7 +56,7 @@ def serve(
     """Run the hub: GraphQL on /graphql (HTTP and WebSocket), /healthz and /readyz."""
     import uvicorn
 
-    from gateway.http.app import SERVER_OPTIONS, create_app
+    from gateway.http.app import create_app, server_options
     from gateway.http.logs import configure_logging
 
     settings = _settings(host=host, port=port, data_dir=data_dir, demo=demo, log_level=log_level)
@@ -66,7 +66,7 @@ def serve(
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
-        **SERVER_OPTIONS,
+        **server_options(settings),
     )
 
 
