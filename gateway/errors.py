@@ -14,7 +14,8 @@ entry) and the HTTP status that fits it, so the edge never keeps a table of its 
     │   ├── Forbidden                   FORBIDDEN      403
     │   │   └── NotPermitted                               the role may not run it at all
     │   ├── NotFound                    NOT_FOUND      404  absent or hidden: never told apart
-    │   └── VersionConflict             VERSION_CONFLICT 409
+    │   ├── VersionConflict             VERSION_CONFLICT 409
+    │   └── CostLimitExceeded           COST_LIMIT     400  refused before execution
     └── ServerError                     INTERNAL       500  the hub's fault, masked
         └── Unavailable                 UNAVAILABLE    503  the database does not answer
             └── EmbeddedStoreError
@@ -154,6 +155,22 @@ class VersionConflict(ClientError):
         now = f"now at version {current_version}; " if current_version is not None else ""
         super().__init__(f"changed concurrently: {now}read it again and retry")
         self.current_version = current_version
+
+
+class CostLimitExceeded(ClientError):
+    """The operation's static cost (`resolvers.cost`) is over the budget: refused unrun,
+    so an expensive document costs the hub an estimate, not its execution."""
+
+    code = "COST_LIMIT"
+    status = 400
+
+    def __init__(self, cost: int, limit: int) -> None:
+        super().__init__(
+            f"query cost {cost} exceeds the limit of {limit}: "
+            "ask for fewer items (`first`) or fewer nested lists"
+        )
+        self.cost = cost
+        self.limit = limit
 
 
 class ServerError(ClusterHubError):

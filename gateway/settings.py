@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     max_query_depth: int = Field(default=10, ge=2, description="Deepest selection allowed.")
     max_aliases: int = Field(default=30, ge=1, description="Aliases allowed in one operation.")
     max_tokens: int = Field(default=5000, ge=10, description="Tokens allowed in one document.")
+    max_query_cost: int = Field(
+        default=50_000,
+        ge=1,
+        description="Largest static cost (objects an operation may resolve) accepted.",
+    )
     introspection: bool = Field(default=True, description="Allow schema introspection.")
     rate_limit_per_minute: int = Field(
         default=600,

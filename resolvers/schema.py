@@ -1,4 +1,5 @@
-"""The GraphQL schema: an Apollo Federation 2 subgraph with the hub's request limits."""
+"""The GraphQL schema: an Apollo Federation 2 subgraph with the hub's request limits and
+cost budget."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from strawberry.extensions import (
 )
 
 from gateway.settings import Settings
+from resolvers.costlimit import QueryCost
 from resolvers.errors import ClientErrors, log_errors
 from resolvers.mutation import Mutation
 from resolvers.query import Query
@@ -26,13 +28,15 @@ class Schema(strawberry.federation.Schema):
 
 
 def build_schema(settings: Settings | None = None) -> Schema:
-    """The schema with the request limits of `settings` (defaults when None)."""
+    """The schema with the request limits and cost budget of `settings` (defaults when
+    None)."""
     settings = settings or Settings()
     extensions: list = [
         ClientErrors,
         lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: QueryCost(limit=settings.max_query_cost),
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
