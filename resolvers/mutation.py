@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import strawberry
 
 from gateway.errors import ClientError, NotPermitted
-from gateway.services import imports, keys, listings, matches, referrals
+from gateway.services import audit, imports, keys, listings, matches, referrals
 from resolvers.context import Info
 from resolvers.errors import user_errors
 from resolvers.inputs import as_record, listing_record
@@ -49,6 +49,16 @@ async def _payload(work: Awaitable[T], wrap: Callable[[T | None, list[UserError]
     return wrap(result, [])
 
 
+async def _audited(info: Info, target: str, work: Awaitable[T]) -> T:
+    """Run a use case; a write refused for permission (FORBIDDEN, or NOT_FOUND for what is
+    absent or hidden) leaves an audit entry: who tried, which mutation on what, and why."""
+    try:
+        return await work
+    except ClientError as error:
+        await audit.refused(info.context.session, info.field_name, target, error)
+        raise
+
+
 def _offer(doc: dict[str, Any] | None, errors: list[UserError]) -> OfferPayload:
     return OfferPayload(offer=Offer.from_document(doc) if doc else None, user_errors=errors)
 
@@ -81,44 +91,47 @@ def _changes(input: Any) -> tuple[dict[str, Any], int]:
 class Mutation:
     @strawberry.mutation(description="Offer staff, production capacity or a training course.")
     async def create_offer(self, info: Info, input: CreateOfferInput) -> OfferPayload:
-        return await _payload(
-            listings.create_offer(info.context.session, listing_record(input)), _offer
-        )
+        record = listing_record(input)
+        work = listings.create_offer(info.context.session, record)
+        return await _payload(_audited(info, record["organisation"], work), _offer)
 
     @strawberry.mutation(description="Change an offer; pass the version you read.")
     async def update_offer(
         self, info: Info, id: strawberry.ID, input: UpdateOfferInput
     ) -> OfferPayload:
         changes, version = _changes(input)
-        work = listings.update(info.context.session, "offers", Offer.node_key(id), changes, version)
-        return await _payload(work, _offer)
+        key = Offer.node_key(id)
+        work = listings.update(info.context.session, "offers", key, changes, version)
+        return await _payload(_audited(info, key, work), _offer)
 
     @strawberry.mutation(description="Take an offer back; its matches are retracted.")
     async def withdraw_offer(self, info: Info, id: strawberry.ID) -> OfferPayload:
-        return await _payload(
-            listings.withdraw_offer(info.context.session, Offer.node_key(id)), _offer
-        )
+        key = Offer.node_key(id)
+        work = listings.withdraw_offer(info.context.session, key)
+        return await _payload(_audited(info, key, work), _offer)
 
     @strawberry.mutation(description="Ask for staff or production capacity.")
     async def create_need(self, info: Info, input: CreateNeedInput) -> NeedPayload:
-        return await _payload(
-            listings.create_need(info.context.session, listing_record(input)), _need
-        )
+        record = listing_record(input)
+        work = listings.create_need(info.context.session, record)
+        return await _payload(_audited(info, record["organisation"], work), _need)
 
     @strawberry.mutation(description="Change a need; pass the version you read.")
     async def update_need(
         self, info: Info, id: strawberry.ID, input: UpdateNeedInput
     ) -> NeedPayload:
         changes, version = _changes(input)
-        work = listings.update(info.context.session, "needs", Need.node_key(id), changes, version)
-        return await _payload(work, _need)
+        key = Need.node_key(id)
+        work = listings.update(info.context.session, "needs", key, changes, version)
+        return await _payload(_audited(info, key, work), _need)
 
     @strawberry.mutation(description="Close a need: FILLED (default) or WITHDRAWN.")
     async def close_need(
         self, info: Info, id: strawberry.ID, status: Status = Status.FILLED
     ) -> NeedPayload:
-        work = listings.close_need(info.context.session, Need.node_key(id), status)
-        return await _payload(work, _need)
+        key = Need.node_key(id)
+        work = listings.close_need(info.context.session, key, status)
+        return await _payload(_audited(info, key, work), _need)
 
     @strawberry.mutation(
         description="Recommend a person (e.g. a runner-up applicant) to the other members; "
@@ -127,7 +140,8 @@ class Mutation:
     async def refer_candidate(self, info: Info, input: ReferCandidateInput) -> OfferPayload:
         record = listing_record(input)
         note = record.pop("consent_note", None)
-        return await _payload(referrals.refer(info.context.session, record, note), _offer)
+        work = referrals.refer(info.context.session, record, note)
+        return await _payload(_audited(info, record["organisation"], work), _offer)
 
     @strawberry.mutation(
         description="Move a match along: PROPOSED -> CONTACTED -> ACCEPTED or DECLINED; "
@@ -136,8 +150,9 @@ class Mutation:
     async def set_match_status(
         self, info: Info, id: strawberry.ID, status: MatchStatus
     ) -> MatchPayload:
-        work = matches.set_status(info.context.session, Match.node_key(id), status)
-        return await _payload(work, _match)
+        key = Match.node_key(id)
+        work = matches.set_status(info.context.session, key, status)
+        return await _payload(_audited(info, key, work), _match)
 
     @strawberry.mutation(
         description="Record that a referred candidate agreed to be contacted by an "
@@ -146,28 +161,33 @@ class Mutation:
     async def record_contact_consent(
         self, info: Info, offer_id: strawberry.ID, organisation_id: strawberry.ID
     ) -> OfferPayload:
+        key = Offer.node_key(offer_id)
         work = referrals.record_contact_consent(
-            info.context.session, Offer.node_key(offer_id), Organisation.node_key(organisation_id)
+            info.context.session, key, Organisation.node_key(organisation_id)
         )
-        return await _payload(work, _offer)
+        return await _payload(_audited(info, key, work), _offer)
 
     @strawberry.mutation(
         description="Erase a referred candidate: the referral and every match made with it."
     )
     async def erase_referral(self, info: Info, offer_id: strawberry.ID) -> ErasurePayload:
-        work = referrals.erase(info.context.session, Offer.node_key(offer_id))
-        return await _payload(work, _erasure)
+        key = Offer.node_key(offer_id)
+        work = referrals.erase(info.context.session, key)
+        return await _payload(_audited(info, key, work), _erasure)
 
     @strawberry.mutation(
         description="Create an API key (HUB_ADMIN); the key is shown in this answer only, "
         "then stored hashed."
     )
     async def create_api_key(self, info: Info, input: ApiKeyInput) -> ApiKeyPayload:
-        return await _payload(keys.create(info.context.session, as_record(input)), _key)
+        record = as_record(input)
+        target = record.get("organisation") or record.get("cluster") or "hub"
+        work = keys.create(info.context.session, record)
+        return await _payload(_audited(info, target, work), _key)
 
     @strawberry.mutation(description="Revoke an API key (HUB_ADMIN).")
     async def revoke_api_key(self, info: Info, key_id: str) -> bool:
-        return await keys.revoke(info.context.session, key_id)
+        return await _audited(info, key_id, keys.revoke(info.context.session, key_id))
 
     @strawberry.mutation(
         description="Admin seeding (HUB_ADMIN, or CLUSTER_ADMIN for its cluster): the same "
@@ -179,7 +199,8 @@ class Mutation:
         batch = imports.Batch()
         for i, item in enumerate(input):
             batch.add_cluster_file(f"input[{i}]", as_record(item))
-        report = await imports.import_clusters(info.context.session, batch, strict=strict)
+        work = imports.import_clusters(info.context.session, batch, strict=strict)
+        report = await _audited(info, "hub", work)
         return types.ImportReport(
             ok=report.ok,
             written=report.written,

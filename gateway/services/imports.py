@@ -19,7 +19,12 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from gateway.domain.access import Principal, require_role
+from gateway.domain.access import (
+    Principal,
+    listing_refusal,
+    organisation_refusal,
+    require_role,
+)
 from gateway.domain.documents import (
     cluster_document,
     listing_document,
@@ -82,6 +87,12 @@ class ImportReport:
     matches: MatchCounts = field(default_factory=MatchCounts)
     written: bool = True
     """False when a strict import refused to write anything."""
+    changed: dict[str, dict[str, list[str]]] = field(
+        default_factory=lambda: {c: {"inserted": [], "updated": []} for c in COLLECTIONS}
+    )
+    """The ids each collection had inserted and updated: the audit log keeps them."""
+    refused: list[Rejection] = field(default_factory=list)
+    """Rejections for what the caller may change rather than for content: audited."""
 
     @property
     def ok(self) -> bool:
@@ -233,6 +244,11 @@ class Importer:
         self.report.rejections.append(Rejection(record.source, record.label, field_, message))
         self.report.summaries[collection].rejected += 1
 
+    def _refuse(self, collection: str, record: Record, field_: str, message: str) -> None:
+        """Reject `record` for what the caller may change (`gateway.domain.access`)."""
+        self._reject(collection, record, field_, message)
+        self.report.refused.append(self.report.rejections[-1])
+
     def _validate(self, collection: str, record: Record, parse: Callable[[Any], Any]) -> Any:
         try:
             return parse(record.data)
@@ -265,26 +281,34 @@ class Importer:
     ) -> ImportReport:
         """Validate, write and match `batch`.
 
-        With a `scope` (a CLUSTER_ADMIN's cluster) only that cluster, its members and
-        their offers and needs are accepted, and no skills: the rest is rejected.
+        With a `scope` (a CLUSTER_ADMIN's cluster) only that cluster is accepted, and no
+        skills. Organisations, offers and needs are checked against what the importing
+        principal (`by`) owns (`organisation_refusal`, `listing_refusal`): records it
+        may not change are rejected, and audited as refused.
         """
         self.report.rejections.extend(batch.rejections)
         docs: dict[str, list[dict[str, Any]]] = {}
         taxonomy = await load_taxonomy(self.store)
         docs["skills"] = self._skills(batch, taxonomy, scope)
         docs["clusters"], known_clusters = await self._clusters(batch, scope)
-        docs["organisations"] = await self._organisations(batch, known_clusters, scope)
+        docs["organisations"] = await self._organisations(batch, known_clusters)
         org_docs = await self._organisations_referenced(batch, docs["organisations"])
         for name, parse in (("offers", _OFFER.validate_python), ("needs", _NEED.validate_python)):
             docs[name] = []
-            for record, listing in self._parse(batch, name, parse):
+            listings = self._parse(batch, name, parse)
+            owners = await self._previous_owners(name, [listing.id for _, listing in listings])
+            for record, listing in listings:
                 organisation = org_docs.get(listing.organisation)
+                previous = owners.get(listing.id)
                 if organisation is None:
                     message = f"unknown organisation {listing.organisation!r}"
                     self._reject(name, record, "organisation", message)
-                elif scope is not None and scope not in organisation.get("clusters", []):
-                    message = f"{listing.organisation!r} is not a member of {scope!r}"
-                    self._reject(name, record, "organisation", message)
+                elif self.by and (
+                    refusal := listing_refusal(
+                        self.by, listing.organisation, organisation, previous
+                    )
+                ):
+                    self._refuse(name, record, refusal.field, refusal.message)
                 else:
                     try:
                         docs[name].append(listing_document(listing, organisation, taxonomy))
@@ -292,6 +316,10 @@ class Importer:
                         field_ = _skill_field(record.data, error.text)
                         self._reject(name, record, field_, error.problems[0].message)
 
+        target = scope or "hub"
+        if self.report.refused:
+            refused = [vars(r) for r in self.report.refused]
+            await audit.refused_records(self.store, self.by, target, refused)
         if strict and self.report.rejections:
             self.report.written = False
             return self.report
@@ -306,7 +334,7 @@ class Importer:
         if self.match:
             await self._match(taxonomy)
         counts = {c: vars(s) for c, s in self.report.summaries.items()}
-        await audit.record(self.store, self.by, "import", scope or "hub", counts=counts)
+        await audit.imported(self.store, self.by, target, counts, self.report.changed)
         return self.report
 
     async def _match(self, taxonomy: Taxonomy) -> None:
@@ -330,7 +358,7 @@ class Importer:
         skills = self._parse(batch, "skills", Skill.model_validate)
         if scope is not None:
             for record, _ in skills:
-                self._reject("skills", record, "", "only a HUB_ADMIN changes the taxonomy")
+                self._refuse("skills", record, "", "only a HUB_ADMIN changes the taxonomy")
             return []
         for _, skill in skills:
             taxonomy.add(skill_document(skill))
@@ -357,7 +385,7 @@ class Importer:
         for record, cluster in clusters:
             missing = [p for p in cluster.sharing.partners if p not in known]
             if scope is not None and cluster.id != scope:
-                self._reject("clusters", record, "id", f"you may import only cluster {scope!r}")
+                self._refuse("clusters", record, "id", f"you may import only cluster {scope!r}")
                 known.discard(cluster.id)
             elif missing:
                 self._reject("clusters", record, "sharing.partners", f"unknown clusters {missing}")
@@ -366,29 +394,34 @@ class Importer:
                 docs.append(cluster_document(cluster))
         return docs, known
 
-    async def _organisations(
-        self, batch: Batch, known_clusters: set[str], scope: str | None
-    ) -> list[dict[str, Any]]:
+    async def _organisations(self, batch: Batch, known_clusters: set[str]) -> list[dict[str, Any]]:
         organisations = self._parse(batch, "organisations", Organisation.model_validate)
-        ids = [o.id for _, o in organisations]
-        stored = {
-            d["_id"]: set(d.get("clusters", []))
-            for d in await self.store.get_many("organisations", ids)
-            if d is not None
-        }
+        ids = [o.id for _, o in organisations] if self.by else []
+        stored = {d["_id"]: d for d in await self.store.get_many("organisations", ids) if d}
         docs = []
         for record, organisation in organisations:
-            clusters = set(organisation.cluster_ids)
-            missing = sorted(c for c in clusters if c not in known_clusters)
-            allowed = {scope} | stored.get(organisation.id, set())
+            doc = organisation_document(organisation)
+            missing = sorted(c for c in doc["clusters"] if c not in known_clusters)
             if missing:
                 self._reject("organisations", record, "memberships", f"unknown clusters {missing}")
-            elif scope is not None and (scope not in clusters or not clusters <= allowed):
-                message = f"a CLUSTER_ADMIN adds members to {scope!r} only"
-                self._reject("organisations", record, "memberships", message)
+            elif self.by and (
+                refusal := organisation_refusal(self.by, doc, stored.get(doc["_id"]))
+            ):
+                self._refuse("organisations", record, refusal.field, refusal.message)
             else:
-                docs.append(organisation_document(organisation))
+                docs.append(doc)
         return docs
+
+    async def _previous_owners(self, collection: str, ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The organisations the stored listings of `ids` belong to, as stored before this
+        import; only for a principal's import, whose ownership is checked."""
+        if self.by is None:
+            return {}
+        stored = [d for d in await self.store.get_many(collection, ids) if d]
+        owner_ids = sorted({d["organisation"] for d in stored})
+        owners = await self.store.get_many("organisations", owner_ids)
+        by_id = {i: o or {"_id": i} for i, o in zip(owner_ids, owners, strict=True)}
+        return {d["_id"]: by_id[d["organisation"]] for d in stored}
 
     async def _organisations_referenced(
         self, batch: Batch, imported: list[dict[str, Any]]
@@ -419,12 +452,15 @@ class Importer:
     async def _write(self, collection: str, docs: list[dict[str, Any]]) -> None:
         summary = self.report.summaries[collection]
         mark = due_fields if self.match and collection in LISTINGS else None
+        changed = self.report.changed[collection]
         async for written in upsert_documents(self.store, collection, docs, mark):
-            summary.inserted += written.inserted
-            summary.updated += written.updated
+            summary.inserted += len(written.inserted)
+            summary.updated += len(written.updated)
             summary.unchanged += written.unchanged
+            changed["inserted"].extend(written.inserted)
+            changed["updated"].extend(written.updated)
             if self.progress:
-                done = written.inserted + written.updated + written.unchanged
+                done = len(written.inserted) + len(written.updated) + written.unchanged
                 self.progress(collection, done, len(docs))
 
 

@@ -13,7 +13,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from gateway.domain.access import may_write_for, visible_listings
+from gateway.domain.access import (
+    listing_refusal,
+    may_write_for,
+    no_organisation,
+    require_principal,
+    visible_listings,
+)
 from gateway.domain.conditions import Filter
 from gateway.domain.documents import listing_document, listing_record
 from gateway.domain.filters import ListingFilter, Near
@@ -115,10 +121,14 @@ async def _rematch(session: Session, taxonomy: Taxonomy, collection: Collection,
 
 
 async def add(session: Session, collection: Collection, record: Doc) -> Doc:
-    """Validate and insert a new offer or need for an organisation the caller writes for."""
+    """Validate and insert a new offer or need for an organisation the caller writes for;
+    any other organisation, hidden or absent, gets the same NOT_FOUND."""
     store = session.store
-    org = await _organisation(store, record.get("organisation", ""))
-    may_write_for(session.principal, org)
+    org_id = str(record.get("organisation", ""))
+    org = await store.find_one("organisations", {"_id": org_id})
+    refusal = listing_refusal(require_principal(session.principal), org_id, org)
+    if refusal is not None or org is None:
+        raise InputError(refusal or no_organisation(org_id))
     record = {**record, "id": new_id(org["_id"], str(record.get("kind", "x")))}
     taxonomy = await session.taxonomy()
     doc = listing_document(_validate(collection, record), org, taxonomy)
@@ -148,6 +158,17 @@ async def get_visible(session: Session, collection: Collection, listing_id: str)
     return doc
 
 
+async def get_writable(
+    session: Session, collection: Collection, listing_id: str
+) -> tuple[Doc, Doc]:
+    """The listing and its organisation, which the caller must write for: `NotFound` when
+    the listing is absent or hidden, `Forbidden` when visible but not the caller's."""
+    current = await get_visible(session, collection, listing_id)
+    org = await _organisation(session.store, current["organisation"])
+    may_write_for(session.principal, org)
+    return current, org
+
+
 async def update(
     session: Session,
     collection: Collection,
@@ -157,9 +178,7 @@ async def update(
 ) -> Doc:
     """Apply `changes` to the version the caller read; `VersionConflict` if it moved on."""
     store = session.store
-    current = await get_visible(session, collection, listing_id)
-    org = await _organisation(store, current["organisation"])
-    may_write_for(session.principal, org)
+    current, org = await get_writable(session, collection, listing_id)
     if current["version"] != expected_version:
         raise VersionConflict(current["version"])
     model_type = _MODELS[(collection, current["kind"])]
@@ -184,8 +203,7 @@ async def set_status(
 ) -> Doc:
     """Close (FILLED, WITHDRAWN, EXPIRED) or reopen an offer or need; matches follow."""
     store = session.store
-    current = await get_visible(session, collection, listing_id)
-    may_write_for(session.principal, await _organisation(store, current["organisation"]))
+    current, _ = await get_writable(session, collection, listing_id)
     if current["status"] == status:
         return current
     change = {"_id": current["_id"], "status": status} | session.hub.matching.claimed_fields()

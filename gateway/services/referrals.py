@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.domain.access import may_write_for
 from gateway.errors import InputError, NotFound
 from gateway.services import audit, listings
 from gateway.services.session import Session
@@ -24,13 +23,11 @@ async def refer(session: Session, record: Doc, consent_note: str | None) -> Doc:
 
 
 async def _referral(session: Session, offer_id: str) -> Doc:
-    """The referral, if it exists and the caller may act for its referring organisation."""
-    store = session.store
-    offer = await store.find_one("offers", {"_id": str(offer_id), "kind": OfferKind.TALENT})
-    if offer is None:
+    """The referral, if it exists and the caller may act for its referring organisation;
+    one the caller may not see reads as absent."""
+    offer, _ = await listings.get_writable(session, "offers", offer_id)
+    if offer["kind"] != OfferKind.TALENT:
         raise NotFound(f"no referral {offer_id!r}")
-    org = await store.find_one("organisations", {"_id": offer["organisation"]})
-    may_write_for(session.principal, org or {"_id": offer["organisation"]})
     return offer
 
 

@@ -23,10 +23,13 @@ BULK_CHUNK = 1000
 
 
 @dataclass(frozen=True)
-class WriteCounts:
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
+class Written:
+    """One bulk write: the ids it inserted and updated (for the audit log), and how many
+    documents it left unchanged."""
+
+    inserted: list[str]
+    updated: list[str]
+    unchanged: int
 
 
 async def upsert_documents(
@@ -34,10 +37,10 @@ async def upsert_documents(
     collection: str,
     docs: Sequence[dict[str, Any]],
     mark: Callable[[], dict[str, Any]] | None = None,
-) -> AsyncIterator[WriteCounts]:
+) -> AsyncIterator[Written]:
     """Insert new documents, update changed ones (version + 1), skip unchanged ones.
 
-    "Changed" compares `content_hash`. Yields counts per bulk write. Each write
+    "Changed" compares `content_hash`. Yields what each bulk write did. Each write
     is conditional on the hash it replaces, so a concurrent writer is never
     overwritten blindly, and a re-run after a crash picks up where it stopped.
     `mark` gives fields written along with every inserted or changed document (the
@@ -50,19 +53,23 @@ async def upsert_documents(
         existing = {d["_id"]: d.get("content_hash") async for d in cursor}
         now = utcnow()
         operations: list[InsertOne | UpdateOne] = []
-        inserted = updated = 0
+        ids: list[str] = []  # the `_id` each operation writes, by position
+        inserted: list[str] = []
+        updated: list[str] = []
         for doc in chunk:
             if mark is not None and existing.get(doc["_id"]) != doc["content_hash"]:
                 doc = doc | mark()
             if doc["_id"] not in existing:
                 # a plain insert is several times faster than an upsert here; a
                 # concurrent import that inserted first surfaces as a duplicate key
-                inserted += 1
+                inserted.append(doc["_id"])
+                ids.append(doc["_id"])
                 operations.append(
                     InsertOne(doc | {"created_at": now, "updated_at": now, "version": 1})
                 )
             elif existing[doc["_id"]] != doc["content_hash"]:
-                updated += 1
+                updated.append(doc["_id"])
+                ids.append(doc["_id"])
                 fields = {k: v for k, v in doc.items() if k != "_id"}
                 operations.append(
                     UpdateOne(
@@ -76,8 +83,10 @@ async def upsert_documents(
             except BulkWriteError as error:
                 if any(e.get("code") != DUPLICATE_KEY for e in error.details["writeErrors"]):
                     raise
-                inserted -= len(error.details["writeErrors"])
-        yield WriteCounts(inserted, updated, len(chunk) - inserted - updated)
+                # a concurrent import inserted these first: unchanged, for this run
+                lost = {ids[e["index"]] for e in error.details["writeErrors"]}
+                inserted = [i for i in inserted if i not in lost]
+        yield Written(inserted, updated, len(chunk) - len(inserted) - len(updated))
 
 
 async def remember_places(store: Store, locations: Iterable[Mapping[str, Any]]) -> None:
