@@ -11,8 +11,9 @@ from strawberry.types.nodes import SelectedField
 from gateway.domain import filters
 from gateway.domain.cursors import decode_cursor
 from gateway.domain.paging import PageRequest
+from schemas.graphql.access_log import PersonalDataAccessFilter
 from schemas.graphql.cluster import Cluster, ClusterFilter
-from schemas.graphql.listing import NeedFilter, OfferFilter
+from schemas.graphql.listing import NeedFilter, Offer, OfferFilter
 from schemas.graphql.match import MatchFilter, PartyFilter
 from schemas.graphql.organisation import Organisation, OrganisationFilter
 
@@ -128,3 +129,16 @@ def party_filter(value: PartyFilter) -> filters.PartyFilter:
         cluster_ids=_clusters(given.get("cluster_ids")),
         organisation_ids=_organisations(given.get("organisation_ids")),
     )
+
+
+def access_filter(value: PersonalDataAccessFilter | None) -> dict[str, Any]:
+    """The access log's filter as the keyword arguments of `personal_data.access_log`."""
+    given = given_fields(value)
+    return {
+        "offer": Offer.node_key(given["offer_id"]) if "offer_id" in given else None,
+        "key_id": given.get("key_id"),
+        "organisation": (
+            Organisation.node_key(given["organisation_id"]) if "organisation_id" in given else None
+        ),
+        "since": given.get("since"),
+    }

@@ -11,7 +11,7 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from gateway.services import loading
+from gateway.services import loading, personal_data
 from gateway.services.session import Session
 
 Doc = dict[str, Any]
@@ -29,6 +29,10 @@ class Loaders:
         self.offers_of_organisation = self._grouped(session, "offers", "organisation")
         self.needs_of_organisation = self._grouped(session, "needs", "organisation")
         self.members_of_cluster = self._grouped(session, "organisations", "clusters")
+        self.candidates = DataLoader(
+            load_fn=personal_data.CandidateReads(session).load,
+            cache_key_fn=personal_data.read_key,
+        )
 
     @staticmethod
     def _by_id(session: Session, collection: str) -> DataLoader[str, Doc | None]:

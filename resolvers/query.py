@@ -5,9 +5,10 @@ from __future__ import annotations
 import strawberry
 from strawberry import relay
 
-from gateway.services import coverage, directory, listings, matches, skills
+from gateway.services import coverage, directory, listings, matches, personal_data, skills
 from resolvers.context import Info
 from resolvers.inputs import (
+    access_filter,
     cluster_filter,
     listing_filter,
     match_filter,
@@ -15,6 +16,7 @@ from resolvers.inputs import (
     page_request,
     party_filter,
 )
+from schemas.graphql.access_log import PersonalDataAccess, PersonalDataAccessFilter
 from schemas.graphql.cluster import Cluster, ClusterFilter
 from schemas.graphql.listing import Need, NeedFilter, Offer, OfferFilter
 from schemas.graphql.match import CoverageReport, Match, MatchFilter, PartyFilter
@@ -128,6 +130,21 @@ class Query:
     async def skills(self, info: Info, search: str | None = None) -> list[Skill]:
         found = await skills.search(info.context.session, search)
         return [Skill.from_document(d) for d in found]
+
+    @strawberry.field(
+        description="Reads of referred candidates' personal data, oldest first (HUB_ADMIN)."
+    )
+    async def personal_data_access(
+        self,
+        info: Info,
+        filter: PersonalDataAccessFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[PersonalDataAccess]:
+        page = await personal_data.access_log(
+            info.context.session, page_request(first, after, info), **access_filter(filter)
+        )
+        return Connection.from_page(page, PersonalDataAccess.from_document)
 
     @strawberry.field(description="Who the caller is; null for anonymous callers.")
     def viewer(self, info: Info) -> Viewer | None:

@@ -39,3 +39,12 @@ class ApiKeySpec(Document):
                 f"role {self.role} {'needs' if needs_organisation else 'takes no'} organisation"
             )
         return self
+
+
+class ReadGrounds(enum.StrEnum):
+    """Why a reader of a candidate's personal data was entitled to it."""
+
+    REFERRER = "REFERRER"
+    """Its organisation referred the candidate."""
+    CONTACT_CONSENT = "CONTACT_CONSENT"
+    """The candidate agreed to be contacted by its organisation."""

@@ -15,7 +15,9 @@
 - The legacy protocol is strict about malformed messages: like `graphql-transport-ws`
   (4400), the hub closes such a connection instead of ignoring its input.
 - Subscriptions with the same operation, variables and view of the data join one
-  cohort (`gateway.live.cohorts`): executed once per event for all of them.
+  cohort (`gateway.live.cohorts`): executed once per event for all of them. One that
+  reads a candidate's personal data shares only with the same key, so the access log
+  names every key it reaches.
 """
 
 from __future__ import annotations
@@ -27,7 +29,16 @@ from contextlib import suppress
 from functools import lru_cache
 from typing import Any
 
-from graphql import GraphQLError, OperationType, get_operation_ast, parse
+from graphql import (
+    BREAK,
+    FieldNode,
+    GraphQLError,
+    OperationType,
+    Visitor,
+    get_operation_ast,
+    parse,
+    visit,
+)
 from strawberry.http.exceptions import (
     NonJsonMessageReceived,
     NonTextMessageReceived,
@@ -64,7 +75,27 @@ def _cohort_key(
     if viewer is None or _operation_type(query, operation_name) is not OperationType.SUBSCRIPTION:
         return None
     scope = (viewer.role, viewer.cluster, viewer.organisation, viewer.clusters)
+    if _reads_candidates(query):  # the access log names each key that reads personal data
+        scope += (viewer.key_id,)
     return (query, operation_name, json.dumps(variables or {}, sort_keys=True), scope)
+
+
+class _CandidateFinder(Visitor):
+    """Looks for a referral's `candidate` (personal data) anywhere in a document."""
+
+    found = False
+
+    def enter_field(self, node: FieldNode, *_: Any) -> Any:
+        self.found = node.name.value == "candidate"
+        return BREAK if self.found else None
+
+
+@lru_cache(maxsize=1024)
+def _reads_candidates(query: str) -> bool:
+    finder = _CandidateFinder()
+    with suppress(GraphQLError):
+        visit(parse(query), finder)
+    return finder.found
 
 
 class _CohortSchema:

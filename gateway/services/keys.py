@@ -46,7 +46,8 @@ async def create_key(
 ) -> tuple[str, dict[str, Any]]:
     """A new key and its stored record; the key itself is returned once and never stored.
 
-    `by` is who asked (None: the command line), for the audit log.
+    `by` is who asked (None: the command line): recorded with the key as `created_by`
+    (key id and role), so a key an admin mints for an organisation stays attributable.
     """
     for field, collection, value in (
         ("cluster", "clusters", spec.cluster),
@@ -63,6 +64,7 @@ async def create_key(
         "organisation": spec.organisation,
         "label": spec.label,
         "created_at": utcnow(),
+        "created_by": {"key_id": by.key_id, "role": str(by.role)} if by else None,
         "revoked_at": None,
     }
     await store.insert("api_keys", record)

@@ -176,6 +176,13 @@ class Store:
         result = await self.db[collection].update_one(dict(query), dict(update))
         return result.matched_count == 1
 
+    async def update_many(
+        self, collection: str, query: Mapping[str, Any], update: Mapping[str, Any]
+    ) -> int:
+        """Apply `update` to every document matching `query`; how many matched."""
+        result = await self.db[collection].update_many(dict(query), dict(update))
+        return result.matched_count
+
     async def delete(self, collection: str, query: Mapping[str, Any]) -> int:
         result = await self.db[collection].delete_many(dict(query))
         return result.deleted_count

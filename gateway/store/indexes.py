@@ -44,10 +44,21 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     "skills": [IndexModel([("terms", ASCENDING)])],
     "api_keys": [IndexModel([("hash", ASCENDING)], unique=True)],
+    "personal_data_access": [  # the log by referral (a shard key), reader, time order
+        IndexModel([("offer", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel([("key_id", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel([("organisation", ASCENDING), ("_id", ASCENDING)]),
+    ],
 }
 
-REFERRAL_TTL_FIELDS = {"offers": "consent.given_at", "matches": "talent_consent_at"}
-"""Referrals and their matches expire on the time consent was given."""
+REFERRAL_TTL_FIELDS = {
+    "offers": "consent.given_at",
+    "matches": "talent_consent_at",
+    "personal_data_access": "at",
+}
+"""Referrals and their matches expire on the time consent was given; a read of a
+referral's personal data is logged for as long after the read, so every entry outlives
+the referral it is about."""
 
 
 async def ensure_indexes(store: Store, referral_ttl_seconds: int) -> None:

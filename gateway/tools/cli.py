@@ -185,7 +185,17 @@ def keys_list(data_dir: DataDir = None) -> None:
         scope = record.get("cluster") or record.get("organisation") or "-"
         state = "revoked" if record.get("revoked_at") else "active"
         label = record.get("label") or ""
-        typer.echo(f"{record['_id']}  {record['role']:<13} {scope:<40} {state}  {label}")
+        by = _creator(record)
+        typer.echo(f"{record['_id']}  {record['role']:<13} {scope:<40} {state}  by {by}  {label}")
+
+
+def _creator(record: dict[str, Any]) -> str:
+    """Who made a key: an admin's key (id and role), or the command line; keys made
+    before creators were recorded say so."""
+    if "created_by" not in record:
+        return "unrecorded"
+    creator = record["created_by"]
+    return f"{creator['key_id']} ({creator['role']})" if creator else "command line"
 
 
 @keys.command("revoke")

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Self
 
 import strawberry
 from strawberry import relay
+from strawberry.types.nodes import SelectedField, Selection
 
-from gateway.domain.access import may_see_candidate
 from gateway.domain.documents import period_from_document
 from schemas.graphql.common import (
     AvailabilityInput,
@@ -101,6 +101,21 @@ class Candidate:
     headline: str | None
 
 
+def _selected(selections: list[Selection]) -> set[str]:
+    """The field names selected, through fragments, leaving out skipped ones and
+    `__typename`: the candidate's fields a request reads."""
+    names: set[str] = set()
+    for selection in selections:
+        skip = selection.directives.get("skip", {}).get("if", False)
+        if skip or not selection.directives.get("include", {}).get("if", True):
+            continue
+        if not isinstance(selection, SelectedField):
+            names |= _selected(selection.selections)
+        elif selection.name != "__typename":
+            names.add(selection.name)
+    return names
+
+
 @strawberry.type
 class Talent:
     """A person available for hire: a runner-up applicant, or staff whose job is cut."""
@@ -111,12 +126,15 @@ class Talent:
 
     @strawberry.field(
         description="Only for the referring organisation, and for organisations the "
-        "candidate agreed to be contacted by; null for everyone else."
+        "candidate agreed to be contacted by; null for everyone else. Every read is "
+        "recorded in the personal data access log."
     )
-    def candidate(self, info: strawberry.Info) -> Candidate | None:
-        if not may_see_candidate(info.context.viewer, self.offer):
+    async def candidate(self, info: strawberry.Info) -> Candidate | None:
+        selections = [s for field in info.selected_fields for s in field.selections]
+        fields = tuple(sorted(_selected(selections)))
+        person = await info.context.loaders.candidates.load((self.offer, fields))
+        if person is None:
             return None
-        person = self.offer["candidate"]
         return Candidate(
             name=person["name"],
             email=person.get("email"),
