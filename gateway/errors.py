@@ -15,7 +15,8 @@ entry) and the HTTP status that fits it, so the edge never keeps a table of its 
     │   │   └── NotPermitted                               the role may not run it at all
     │   ├── NotFound                    NOT_FOUND      404  absent or hidden: never told apart
     │   ├── VersionConflict             VERSION_CONFLICT 409
-    │   └── CostLimitExceeded           COST_LIMIT     400  refused before execution
+    │   ├── CostLimitExceeded           COST_LIMIT     400  refused before execution
+    │   └── OperationTimedOut           TIMEOUT        504  cut off during execution
     └── ServerError                     INTERNAL       500  the hub's fault, masked
         └── Unavailable                 UNAVAILABLE    503  the database does not answer
             └── EmbeddedStoreError
@@ -171,6 +172,22 @@ class CostLimitExceeded(ClientError):
         )
         self.cost = cost
         self.limit = limit
+
+
+class OperationTimedOut(ClientError):
+    """The operation ran longer than its time budget and was cut off (second line behind
+    the cost limit). A mutation field already running is finished, not cut off."""
+
+    code = "TIMEOUT"
+    status = 504
+
+    def __init__(self, seconds: float, *, mutation: bool) -> None:
+        outcome = (
+            "; a change it started is still saved: read the data again before retrying"
+            if mutation
+            else ""
+        )
+        super().__init__(f"operation cut off after {seconds:g} s{outcome}")
 
 
 class ServerError(ClusterHubError):

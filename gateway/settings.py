@@ -70,6 +70,9 @@ class Settings(BaseSettings):
         ge=1,
         description="Largest static cost (objects an operation may resolve) accepted.",
     )
+    operation_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Seconds a query or mutation may run before TIMEOUT."
+    )
     introspection: bool = Field(default=True, description="Allow schema introspection.")
     rate_limit_per_minute: int = Field(
         default=600,

@@ -16,6 +16,7 @@ from gateway.services import audit, imports, keys, listings, matches, referrals
 from resolvers.context import Info
 from resolvers.errors import user_errors
 from resolvers.inputs import as_record, listing_record
+from resolvers.timeout import run_to_completion
 from schemas.common import Status
 from schemas.graphql import imports as types
 from schemas.graphql.common import UserError
@@ -39,9 +40,10 @@ P = TypeVar("P")
 
 
 async def _payload(work: Awaitable[T], wrap: Callable[[T | None, list[UserError]], P]) -> P:
-    """Run a use case; its client errors become `userErrors` next to a null result."""
+    """Run a use case to its end (`run_to_completion`); its client errors become
+    `userErrors` next to a null result."""
     try:
-        result = await work
+        result = await run_to_completion(work)
     except NotPermitted:
         raise  # the operation itself, not its input: a top-level error
     except ClientError as error:
@@ -187,7 +189,9 @@ class Mutation:
 
     @strawberry.mutation(description="Revoke an API key (HUB_ADMIN).")
     async def revoke_api_key(self, info: Info, key_id: str) -> bool:
-        return await _audited(info, key_id, keys.revoke(info.context.session, key_id))
+        return await run_to_completion(
+            _audited(info, key_id, keys.revoke(info.context.session, key_id))
+        )
 
     @strawberry.mutation(
         description="Admin seeding (HUB_ADMIN, or CLUSTER_ADMIN for its cluster): the same "
@@ -200,7 +204,7 @@ class Mutation:
         for i, item in enumerate(input):
             batch.add_cluster_file(f"input[{i}]", as_record(item))
         work = imports.import_clusters(info.context.session, batch, strict=strict)
-        report = await _audited(info, "hub", work)
+        report = await run_to_completion(_audited(info, "hub", work))
         return types.ImportReport(
             ok=report.ok,
             written=report.written,

@@ -1,5 +1,5 @@
-"""The GraphQL schema: an Apollo Federation 2 subgraph with the hub's request limits and
-cost budget."""
+"""The GraphQL schema: an Apollo Federation 2 subgraph with the hub's request limits,
+cost budget and execution timeout."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from resolvers.errors import ClientErrors, log_errors
 from resolvers.mutation import Mutation
 from resolvers.query import Query
 from resolvers.subscription import Subscription
+from resolvers.timeout import OperationTimeout
 
 
 class Schema(strawberry.federation.Schema):
@@ -28,8 +29,8 @@ class Schema(strawberry.federation.Schema):
 
 
 def build_schema(settings: Settings | None = None) -> Schema:
-    """The schema with the request limits and cost budget of `settings` (defaults when
-    None)."""
+    """The schema with the request limits, cost budget and timeout of `settings`
+    (defaults when None)."""
     settings = settings or Settings()
     extensions: list = [
         ClientErrors,
@@ -37,6 +38,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: QueryCost(limit=settings.max_query_cost),
+        lambda: OperationTimeout(seconds=settings.operation_timeout_seconds),
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)

@@ -1,4 +1,5 @@
-"""Bounded work per operation: a static cost budget checked before execution."""
+"""Bounded work per operation: a static cost budget checked before execution, and an
+execution timeout behind it."""
 
 from __future__ import annotations
 
@@ -141,3 +142,50 @@ async def test_a_cheap_subscription_over_websocket_still_starts(hub, viewer):
     query = "subscription { offerPublished { title organisation { name } } }"
     async with hub.subscribe(query, init=viewer):
         await hub.wait_subscribers(1)
+
+
+async def test_a_query_running_past_the_timeout_is_cut_off(settings, viewer, hub):
+    query = "{ clusters { totalCount edges { node { members { name } } } } }"
+    assert (await hub.query(query, headers=viewer))["clusters"]["totalCount"] == 1
+    quick = settings.model_copy(update={"operation_timeout_seconds": 1e-6})
+    async with running_hub(quick) as impatient:
+        body = await impatient.execute(query, headers=viewer)
+        assert body.get("data") is None
+        assert [e["extensions"]["code"] for e in body["errors"]] == ["TIMEOUT"]
+        assert "cut off" in body["errors"][0]["message"]
+        errors = await _ws_errors(impatient, viewer, "graphql-transport-ws", query)
+        assert [e["extensions"]["code"] for e in errors] == ["TIMEOUT"]
+
+
+CREATE_OFFER = """
+mutation ($input: CreateOfferInput!) {
+  createOffer(input: $input) { offer { id } userErrors { code } }
+}
+"""
+
+
+async def test_a_mutation_cut_off_by_the_timeout_still_saves_its_write(settings, hub, viewer):
+    member = await hub.key("MEMBER", organisation="test-org-1")
+    new = {
+        "organisationId": "test-org-1",
+        "kind": "STAFF",
+        "title": "Vier Lageristen frei",
+        "skills": ["logistics-warehousing"],
+        "headcount": 4,
+        "period": {"start": "2027-02-01", "end": "2027-04-30"},
+    }
+    quick = settings.model_copy(update={"operation_timeout_seconds": 1e-6})
+    async with running_hub(quick) as impatient:
+        body = await impatient.execute(CREATE_OFFER, {"input": new}, headers=member)
+        [error] = body["errors"]
+        assert error["extensions"]["code"] == "TIMEOUT"
+        assert "read the data again before retrying" in error["message"]
+        db = impatient.store.db
+        async with asyncio.timeout(5):
+            while (offer := await db.offers.find_one({"title": new["title"]})) is None:
+                await asyncio.sleep(0.05)
+            while not await db.audit.find_one({"target": offer["_id"]}):
+                await asyncio.sleep(0.05)
+    # the entitled caller with time to spare gets the usual answer
+    created = (await hub.query(CREATE_OFFER, {"input": new}, member))["createOffer"]
+    assert created["userErrors"] == [] and created["offer"]["id"]
