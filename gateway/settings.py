@@ -73,7 +73,9 @@ class Settings(BaseSettings):
     operation_timeout_seconds: float = Field(
         default=10.0, gt=0, description="Seconds a query or mutation may run before TIMEOUT."
     )
-    introspection: bool = Field(default=True, description="Allow schema introspection.")
+    introspection: bool = Field(
+        default=True, description="Allow schema introspection (and `_service { sdl }`)."
+    )
     rate_limit_per_minute: int = Field(
         default=600,
         ge=1,

@@ -5,16 +5,12 @@ from __future__ import annotations
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    DisableIntrospection,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    QueryDepthLimiter,
-)
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 
 from gateway.settings import Settings
 from resolvers.costlimit import QueryCost
 from resolvers.errors import ClientErrors, log_errors
+from resolvers.introspection import NoIntrospection
 from resolvers.mutation import Mutation
 from resolvers.query import Query
 from resolvers.subscription import Subscription
@@ -41,5 +37,5 @@ def build_schema(settings: Settings | None = None) -> Schema:
         lambda: OperationTimeout(seconds=settings.operation_timeout_seconds),
     ]
     if not settings.introspection:
-        extensions.append(DisableIntrospection)
+        extensions.append(NoIntrospection)
     return Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)

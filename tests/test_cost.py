@@ -1,5 +1,5 @@
-"""Bounded work per operation: a static cost budget checked before execution, and an
-execution timeout behind it."""
+"""Bounded work per operation: a static cost budget checked before execution, an execution
+timeout behind it, and `_service { sdl }` behind the introspection switch."""
 
 from __future__ import annotations
 
@@ -189,3 +189,26 @@ async def test_a_mutation_cut_off_by_the_timeout_still_saves_its_write(settings,
     # the entitled caller with time to spare gets the usual answer
     created = (await hub.query(CREATE_OFFER, {"input": new}, member))["createOffer"]
     assert created["userErrors"] == [] and created["offer"]["id"]
+
+
+SERVICE = "{ _service { sdl } }"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [SERVICE, "{ s: _service { sdl } }", "{ ... on Query { _service { sdl } } }"],
+    ids=["plain", "alias", "fragment"],
+)
+async def test_service_sdl_follows_the_introspection_switch(settings, query):
+    closed_settings = settings.model_copy(update={"introspection": False})
+    async with running_hub(closed_settings) as closed:
+        admin = await closed.key("HUB_ADMIN")
+        for headers in (None, admin):  # refused for every caller, like introspection
+            body = await closed.execute(query, headers=headers)
+            assert body.get("data") is None
+            [error] = body["errors"]
+            assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+            assert "introspection" in error["message"]
+    async with running_hub(settings) as open_hub:
+        data = await open_hub.query(query)
+        assert "type Cluster" in next(iter(data.values()))["sdl"]
