@@ -101,8 +101,9 @@ async def test_fragments_count_like_the_fields_they_spread(hub, viewer):
     assert refused["errors"][0]["extensions"]["code"] == "COST_LIMIT"
 
 
-async def _ws_errors(hub, headers, protocol: str, query: str) -> list[dict]:
-    """The errors one operation gets over a WebSocket, with the time they took."""
+async def _ws_result(hub, headers, protocol: str, query: str) -> dict:
+    """The first answer one operation gets over a WebSocket: a result's payload, or an
+    `error` message's errors as `{"errors": [...]}`."""
     async with websockets.connect(hub.ws_url, subprotocols=[protocol]) as ws:
         await ws.send(json.dumps({"type": "connection_init", "payload": headers}))
         assert json.loads(await ws.recv())["type"] == "connection_ack"
@@ -114,10 +115,22 @@ async def _ws_errors(hub, headers, protocol: str, query: str) -> list[dict]:
                 continue
             if message["type"] == "error":
                 payload = message["payload"]
-                return payload if isinstance(payload, list) else [payload]
+                return {"errors": payload if isinstance(payload, list) else [payload]}
             assert message["type"] in ("next", "data"), message
-            assert message["payload"].get("data") is None, message
-            return message["payload"]["errors"]
+            return message["payload"]
+
+
+async def _ws_errors(hub, headers, protocol: str, query: str) -> list[dict]:
+    """The errors one operation gets over a WebSocket, with no data."""
+    result = await _ws_result(hub, headers, protocol, query)
+    assert result.get("data") is None, result
+    return result["errors"]
+
+
+async def test_a_portal_page_over_websocket_reports_its_cost_too(hub, viewer):
+    result = await _ws_result(hub, viewer, "graphql-transport-ws", PORTAL)
+    assert result["data"]["clusters"]["edges"]
+    assert result["extensions"]["cost"] == {"requested": PORTAL_COST, "limit": 50_000}
 
 
 @pytest.mark.parametrize(
