@@ -19,7 +19,8 @@ async def test_graphql_answers_post_and_get(hub):
     assert await hub.query("{ __typename }") == {"__typename": "Query"}
     response = await hub.http.get("/graphql", params={"query": "{ __typename }"})
     assert response.status_code == 200
-    assert response.json() == {"data": {"__typename": "Query"}}
+    cost = {"requested": 0, "limit": 50_000}  # the static cost of every accepted operation
+    assert response.json() == {"data": {"__typename": "Query"}, "extensions": {"cost": cost}}
 
 
 async def test_browser_gets_graphiql(hub):
