@@ -193,7 +193,7 @@ async def _matching_rate() -> str:
             offers = await store.find("offers", {}, limit=100_000)
             needs = await store.find("needs", {}, limit=100_000)
             async with own_catalogue(store) as catalogue:
-                matcher = await Matcher.load(store, catalogue, await load_taxonomy(store))
+                matcher = await Matcher.load(store, catalogue.listings, await load_taxonomy(store))
                 started = time.perf_counter()
                 counts = await matcher.refresh(needs=needs)
                 skip = {n["_id"] for n in needs}

@@ -63,6 +63,7 @@ class Sharing:
     def __init__(self, clusters: Iterable[dict[str, Any]]) -> None:
         self._hub: set[str] = set()
         self._partners: dict[str, set[str]] = {}
+        self._seen_from: dict[tuple[str, ...], frozenset[str]] = {}
         for c in clusters:
             policy = (c.get("sharing") or {}).get("policy", SharingPolicy.CLUSTER)
             if policy == SharingPolicy.HUB:
@@ -77,7 +78,11 @@ class Sharing:
 
     def sees(self, viewer: dict[str, Any], listing: dict[str, Any]) -> bool:
         """Whether `viewer`'s organisation (its clusters) may see `listing`."""
-        return may_see(listing.get("clusters", []), self.visible_from(viewer.get("clusters", [])))
+        own = tuple(viewer.get("clusters", ()))
+        visible = self._seen_from.get(own)
+        if visible is None:  # asked for every pair the matcher scores: remembered
+            visible = self._seen_from[own] = frozenset(self.visible_from(own))
+        return not visible.isdisjoint(listing.get("clusters", ()))
 
     def mutual(self, a: dict[str, Any], b: dict[str, Any]) -> bool:
         return self.sees(a, b) and self.sees(b, a)

@@ -11,6 +11,7 @@ many of the asked skills they hold. Only the fields matching reads are kept.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,7 +26,8 @@ MATCHING_FIELDS = (
     "clusters",
     "status",
     "period",
-    "location",
+    "location.lat",
+    "location.lon",
     "cell",
     "radius_km",
     "skills",
@@ -42,9 +44,21 @@ MATCHING_FIELDS = (
 """What scoring, sharing and a match's stored fields read of a listing (a projection)."""
 
 
+_SHARED = ("kind", "organisation", "status", "cell", "unit")
+_SHARED_LISTS = ("clusters", "skills", "required_skills", "optional_skills", "capabilities")
+
+
 def for_matching(doc: Doc) -> Doc:
-    """`doc` cut to `MATCHING_FIELDS`: what an index entry holds."""
+    """`doc` cut to `MATCHING_FIELDS`: what an index entry holds. Strings that many
+    listings repeat are interned, so 100,000 entries hold one copy of each."""
     kept = {k: doc[k] for k in MATCHING_FIELDS if k in doc}
+    for name in _SHARED:
+        if isinstance(kept.get(name), str):
+            kept[name] = sys.intern(kept[name])
+    for name in _SHARED_LISTS:
+        if name in kept:
+            kept[name] = [sys.intern(s) for s in kept[name]]
+    kept["skill_set"] = [sys.intern(s) for s in kept.get("skill_set", ())]
     location = doc.get("location") or {}
     kept["location"] = {k: location[k] for k in ("lat", "lon") if location.get(k) is not None}
     if "consent" in doc:  # only when consent was given: the TTL of a TALENT match
@@ -52,11 +66,23 @@ def for_matching(doc: Doc) -> Doc:
     return kept
 
 
+def required_of(doc: Doc) -> frozenset[str]:
+    """What a need requires: its required skills, or for production its capabilities."""
+    return frozenset(doc.get("required_skills") or doc.get("capabilities") or ())
+
+
 @dataclass(frozen=True)
 class CandidateQuery:
     """Listings holding any of `skills`, of one of `kinds`, not of `organisation`, whose
     period overlaps `start`..`end`, located in one of `cells` or not located at all
-    (`cells` None: anywhere)."""
+    (`cells` None: anywhere).
+
+    Two optional hard rules cut the rest before any scoring; both only drop listings
+    that scoring would reject: `holding_each` (an offer must hold a skill of each set:
+    one that covers each required skill no training teaches) and `requiring_within` (a
+    need must require only skills in this set: what the offer covers or a training
+    teaches).
+    """
 
     skills: Iterable[str]
     kinds: frozenset[str]
@@ -64,6 +90,8 @@ class CandidateQuery:
     start: dt.datetime
     end: dt.datetime
     cells: frozenset[str] | None = None
+    holding_each: tuple[frozenset[str], ...] = ()
+    requiring_within: frozenset[str] | None = None
 
 
 class CandidateIndex:
@@ -72,6 +100,9 @@ class CandidateIndex:
     def __init__(self, status: str = "OPEN") -> None:
         self._status = status
         self._docs: dict[str, Doc] = {}
+        self._skills: dict[str, frozenset[str]] = {}
+        self._required: dict[str, frozenset[str]] = {}
+        self._kind_skills: Counter[tuple[str, str]] = Counter()
         self._postings: defaultdict[str, defaultdict[str | None, set[str]]] = defaultdict(
             lambda: defaultdict(set)
         )
@@ -88,15 +119,26 @@ class CandidateIndex:
         if doc.get("status") != self._status:
             return
         kept = for_matching(doc)
-        self._docs[kept["_id"]] = kept
-        for skill in kept.get("skill_set", ()):
-            self._postings[skill][kept.get("cell")].add(kept["_id"])
+        listing_id = kept["_id"]
+        self._docs[listing_id] = kept
+        self._skills[listing_id] = skills = frozenset(kept["skill_set"])
+        self._required[listing_id] = required_of(kept)
+        self._kind_skills.update((kept["kind"], skill) for skill in skills)
+        for skill in skills:
+            self._postings[skill][kept.get("cell")].add(listing_id)
+
+    def held_by_kind(self, kind: str) -> frozenset[str]:
+        """Skills some open listing of `kind` holds (e.g. what any TRAINING teaches)."""
+        return frozenset(skill for (k, skill), n in self._kind_skills.items() if k == kind and n)
 
     def remove(self, listing_id: str) -> None:
         old = self._docs.pop(listing_id, None)
         if old is None:
             return
-        for skill in old.get("skill_set", ()):
+        self._required.pop(listing_id)
+        skills = self._skills.pop(listing_id)
+        self._kind_skills.subtract((old["kind"], skill) for skill in skills)
+        for skill in skills:
             by_cell = self._postings[skill]
             ids = by_cell[old.get("cell")]
             ids.discard(listing_id)
@@ -122,16 +164,23 @@ class CandidateIndex:
         ranked = sorted(
             (-count, listing_id)
             for listing_id, count in shared.items()
-            if self._admits(self._docs[listing_id], query)
+            if self._admits(listing_id, query)
         )
         return [self._docs[listing_id] for _, listing_id in ranked[:limit]]
 
-    @staticmethod
-    def _admits(doc: Doc, query: CandidateQuery) -> bool:
+    def _admits(self, listing_id: str, query: CandidateQuery) -> bool:
+        doc = self._docs[listing_id]
         period = doc["period"]
-        return (
-            doc["kind"] in query.kinds
-            and doc["organisation"] != query.organisation
-            and period["start"] <= query.end
-            and period["end"] >= query.start
-        )
+        if (
+            doc["kind"] not in query.kinds
+            or doc["organisation"] == query.organisation
+            or period["start"] > query.end
+            or period["end"] < query.start
+        ):
+            return False
+        if query.requiring_within is not None and not (
+            self._required[listing_id] <= query.requiring_within
+        ):
+            return False
+        held = self._skills[listing_id]
+        return all(not held.isdisjoint(cover) for cover in query.holding_each)

@@ -19,12 +19,14 @@ class Taxonomy:
     def __init__(self, skills: Iterable[dict[str, Any]] = ()) -> None:
         self.skills: dict[str, dict[str, Any]] = {}
         self._by_text: dict[str, str] = {}
+        self._covering: dict[str, frozenset[str]] = {}
         for skill in skills:
             self.add(skill)
 
     def add(self, skill: dict[str, Any]) -> None:
         skill_id = skill["_id"]
         self.skills[skill_id] = skill
+        self._covering.clear()
         for text in (skill_id, skill["de"], skill["en"], *skill.get("synonyms", [])):
             self._by_text.setdefault(_key(text), skill_id)
 
@@ -56,6 +58,17 @@ class Taxonomy:
     def related(self, skill_id: str) -> set[str]:
         skill = self.skills.get(skill_id)
         return set(skill.get("related", [])) if skill else set()
+
+    def covering(self, skill_id: str) -> frozenset[str]:
+        """Skills that cover `skill_id` at least as related: itself and its neighbours,
+        whichever side names the relation."""
+        if not self._covering:
+            for skill in self.skills:
+                self._covering[skill] = frozenset({skill} | self.related(skill))
+            for skill in self.skills:
+                for other in self.related(skill):
+                    self._covering[other] = self._covering.get(other, frozenset({other})) | {skill}
+        return self._covering.get(skill_id) or frozenset({skill_id})
 
     def search(self, text: str, limit: int = 50) -> list[dict[str, Any]]:
         """Skills whose id, labels or synonyms contain `text`, best (prefix) hits first."""

@@ -11,16 +11,16 @@ dashboards can replay what they missed in order.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from gateway.domain.access import Sharing
-from gateway.domain.candidates import CandidateQuery
+from gateway.domain.candidates import CandidateIndex, CandidateQuery, required_of
 from gateway.domain.geo import cells_within
 from gateway.domain.matches import ACTIVE_STATUSES, MatchCounts, match_fields, match_id
 from gateway.domain.scoring import Fit, distance_km, fit, overlap_days
 from gateway.domain.taxonomy import Taxonomy
-from gateway.live.catalogue import Catalogue
 from gateway.services.sharing import load_sharing
 from gateway.store.database import Store
 from gateway.store.matches import RETRACT, UPSERT, write_matches
@@ -64,11 +64,9 @@ def _search(
     )
 
 
-def _with_related(skills: Iterable[str], taxonomy: Taxonomy) -> set[str]:
-    found = set(skills)
-    for skill in list(found):
-        found |= taxonomy.related(skill)
-    return found
+def _covering(skills: Iterable[str], taxonomy: Taxonomy) -> frozenset[str]:
+    """The skills that cover any of `skills` (itself or related, named either way)."""
+    return frozenset().union(*(taxonomy.covering(skill) for skill in skills))
 
 
 def _counterparts(
@@ -77,7 +75,7 @@ def _counterparts(
     """Open counterparts of another organisation sharing a skill, period and place."""
     return _search(
         doc,
-        _with_related(skills, taxonomy),
+        _covering(skills, taxonomy),
         kinds,
         organisation=doc["organisation"],
         around=doc,
@@ -86,18 +84,25 @@ def _counterparts(
 
 class Matcher:
     def __init__(
-        self, store: Store, catalogue: Catalogue, taxonomy: Taxonomy, sharing: Sharing
+        self,
+        store: Store,
+        listings: Mapping[str, CandidateIndex],
+        taxonomy: Taxonomy,
+        sharing: Sharing,
     ) -> None:
         self.store = store
-        self.offers = catalogue.listings["offers"]
-        self.needs = catalogue.listings["needs"]
+        self.offers = listings["offers"]
+        self.needs = listings["needs"]
         self.taxonomy = taxonomy
         self.sharing = sharing
 
     @classmethod
-    async def load(cls, store: Store, catalogue: Catalogue, taxonomy: Taxonomy) -> Matcher:
-        """A matcher with the current sharing policies, searching `catalogue`."""
-        return cls(store, catalogue, taxonomy, await load_sharing(store))
+    async def load(
+        cls, store: Store, listings: Mapping[str, CandidateIndex], taxonomy: Taxonomy
+    ) -> Matcher:
+        """A matcher with the current sharing policies, searching `listings` (the open
+        offers and needs of a `gateway.live.catalogue.Catalogue`)."""
+        return cls(store, listings, taxonomy, await load_sharing(store))
 
     async def refresh(
         self,
@@ -117,13 +122,15 @@ class Matcher:
         need_ids = {n["_id"] for n in needs} | (skip_needs or set())
 
         pairs: list[tuple[Doc, Doc]] = []  # (offer, need) candidates, both sides at once
-        for need in needs:
-            if need["status"] == Status.OPEN:
-                pairs += [(offer, need) for offer in self._offers_for(need)]
-        trainings = self._trainings_for([n for n in needs if n["status"] == Status.OPEN])
+        open_needs = [n for n in needs if n["status"] == Status.OPEN]
+        trainings = self._trainings_for(open_needs)
+        for need in open_needs:
+            taught = {s for t in trainings.get(need["_id"], []) for s in t.get("skills", [])}
+            pairs += [(offer, need) for offer in self._offers_for(need, taught)]
         await self._diff(counts, writes, "need", self._fits(pairs, trainings, needs, "need"))
 
         pairs = []
+        taught_anywhere = self.offers.held_by_kind(OfferKind.TRAINING)
         for offer in offers:
             if offer["kind"] == OfferKind.TRAINING:
                 affected = self._needs_taught_by(offer)
@@ -131,7 +138,7 @@ class Matcher:
                     await self.refresh(needs=[n for n in affected if n["_id"] not in need_ids])
                 )
             elif offer["status"] == Status.OPEN:
-                candidates = self._needs_for(offer)
+                candidates = self._needs_for(offer, taught_anywhere)
                 pairs += [(offer, n) for n in candidates if n["_id"] not in need_ids]
         trainings = self._trainings_for(list({n["_id"]: n for _, n in pairs}.values()))
         listings = [o for o in offers if o["kind"] != OfferKind.TRAINING]
@@ -160,20 +167,36 @@ class Matcher:
                 fits[owner][match_id(offer["_id"], need["_id"])] = (offer, need, found)
         return fits
 
-    def _offers_for(self, need: Doc) -> list[Doc]:
+    def _offers_for(self, need: Doc, taught: set[str]) -> list[Doc]:
+        """Offers for `need` that hold, for each required skill no training in `taught`
+        teaches, that skill or a related one (else scoring would reject them)."""
         if need["kind"] == NeedKind.PRODUCTION:
             wanted, kinds = need.get("capabilities", []), [OfferKind.PRODUCTION]
+            taught = set()  # capabilities are held, never trained
         else:
             wanted = need.get("required_skills", []) + need.get("optional_skills", [])
             kinds = PEOPLE_KINDS
-        return self.offers.find(_counterparts(need, wanted, kinds, self.taxonomy), MAX_CANDIDATES)
+        untaught = sorted(required_of(need) - taught)
+        query = replace(
+            _counterparts(need, wanted, kinds, self.taxonomy),
+            holding_each=tuple(self.taxonomy.covering(skill) for skill in untaught),
+        )
+        return self.offers.find(query, MAX_CANDIDATES)
 
-    def _needs_for(self, offer: Doc) -> list[Doc]:
+    def _needs_for(self, offer: Doc, taught_anywhere: frozenset[str]) -> list[Doc]:
+        """Needs for `offer` requiring only skills it covers (held or related) or that
+        some training teaches (else scoring would reject them)."""
         if offer["kind"] == OfferKind.PRODUCTION:
             have, kind = offer.get("capabilities", []), NeedKind.PRODUCTION
+            taught_anywhere = frozenset()
         else:
             have, kind = offer.get("skills", []), NeedKind.STAFF
-        return self.needs.find(_counterparts(offer, have, [kind], self.taxonomy), MAX_CANDIDATES)
+        covered = _covering(have, self.taxonomy)
+        query = replace(
+            _counterparts(offer, have, [kind], self.taxonomy),
+            requiring_within=covered | taught_anywhere,
+        )
+        return self.needs.find(query, MAX_CANDIDATES)
 
     def _needs_taught_by(self, training: Doc) -> list[Doc]:
         """STAFF needs whose skills a training teaches: their suggestions may change."""

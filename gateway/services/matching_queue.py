@@ -89,7 +89,7 @@ class MatchingQueue:
             await asyncio.sleep(POLL_SECONDS)
 
     async def _matcher(self, taxonomy: Taxonomy) -> Matcher:
-        return await Matcher.load(self.store, self.catalogue, taxonomy)
+        return await Matcher.load(self.store, self.catalogue.listings, taxonomy)
 
     async def _claim(self, collection: str) -> list[Doc]:
         return await matchqueue.claim(
