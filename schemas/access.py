@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 
-from pydantic import model_validator
+from pydantic import AwareDatetime, field_validator, model_validator
 
-from schemas.common import Document, Name, Slug
+from schemas.common import Document, Name, Slug, utcnow
 
 
 class Role(enum.StrEnum):
@@ -27,6 +28,15 @@ class ApiKeySpec(Document):
     cluster: Slug | None = None
     organisation: Slug | None = None
     label: Name | None = None
+    expires_at: AwareDatetime | None = None
+    """When the key stops working; open sockets on it close then. None: until revoked."""
+
+    @field_validator("expires_at")
+    @classmethod
+    def _in_the_future(cls, value: dt.datetime | None) -> dt.datetime | None:
+        if value is not None and value <= utcnow():
+            raise ValueError("must lie in the future")
+        return value
 
     @model_validator(mode="after")
     def _scope_fits_role(self) -> ApiKeySpec:

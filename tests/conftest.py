@@ -8,6 +8,7 @@ hub, reached over real HTTP and WebSocket connections.
 from __future__ import annotations
 
 import os
+import signal
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -19,8 +20,8 @@ from gateway.services.demo import seed_dir
 from gateway.services.imports import Importer, read_paths
 from gateway.settings import Settings
 from gateway.store import Store, open_store
-from gateway.store.embedded import EmbeddedServer
-from tests.client import HubClient, running_hub
+from gateway.store.embedded import EmbeddedServer, free_port
+from tests.client import HubClient, running_hub, serve, wait_ready
 
 
 @pytest.fixture(scope="session")
@@ -86,3 +87,16 @@ async def demo_hub(demo_settings: Settings) -> AsyncIterator[HubClient]:
     """A hub over the demo data; tests using it must not write."""
     async with running_hub(demo_settings) as client:
         yield client
+
+
+@pytest.fixture
+async def second_hub(hub, settings) -> AsyncIterator[str]:
+    port = free_port()
+    process = serve(settings, port)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        await wait_ready(url)
+        yield url
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(30)

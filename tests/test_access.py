@@ -8,7 +8,7 @@ import json
 import pytest
 import websockets
 
-from gateway.services.keys import create_key, revoke_key
+from gateway.services.keys import create_key
 from schemas.access import ApiKeySpec
 from tests.client import running_hub
 from tests.records import CLUSTER, NEED, OFFER, ORGANISATIONS, cluster_file
@@ -283,7 +283,9 @@ async def test_a_revoked_key_is_refused_over_http_and_websocket(hub):
     assert (await hub.query("{ viewer { role } }", headers=headers))["viewer"][
         "role"
     ] == "HUB_ADMIN"
-    assert await revoke_key(hub.store, record["_id"])
+    admin = await hub.key("HUB_ADMIN")  # revoked through this hub: refused from the next request on
+    revoke = "mutation ($k: String!) { revokeApiKey(keyId: $k) }"
+    assert (await hub.query(revoke, {"k": record["_id"]}, admin))["revokeApiKey"] is True
     response = await hub.http.post(
         "/graphql", json={"query": "{ viewer { role } }"}, headers=headers
     )

@@ -8,14 +8,10 @@ prefix's last cursor yields exactly the rest: no gap, no duplicate.
 from __future__ import annotations
 
 import asyncio
-import signal
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
-from gateway.store.embedded import free_port
-from tests.client import serve, wait_ready
 from tests.records import OFFER, cluster_file, welder_need
 
 WRITERS = 16
@@ -42,19 +38,6 @@ def _cluster() -> dict:
     ]
     data["needs"] = []
     return data
-
-
-@pytest.fixture
-async def second_hub(hub, settings) -> AsyncIterator[str]:
-    port = free_port()
-    process = serve(settings, port)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        await wait_ready(url)
-        yield url
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(30)
 
 
 async def _rest_after(hub, viewer, cursor: str | None) -> list[tuple[str, str]]:

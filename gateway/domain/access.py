@@ -12,6 +12,7 @@ is a member of (`organisation_refusal`).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,8 @@ class Principal:
     organisation: str | None = None
     clusters: tuple[str, ...] = ()
     """The clusters the caller belongs to: its cluster, or its organisation's clusters."""
+    expires_at: dt.datetime | None = None
+    """When the key stops working (None: when revoked)."""
 
 
 def require_principal(principal: Principal | None) -> Principal:

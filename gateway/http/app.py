@@ -20,11 +20,12 @@ from gateway.live.catalogue import COLLECTIONS as CATALOGUE_COLLECTIONS
 from gateway.live.catalogue import Catalogue
 from gateway.live.events import EventStream
 from gateway.services.demo import create_demo_keys, seed_demo_if_empty
+from gateway.services.keyring import KEYS
 from gateway.services.session import Hub
 from gateway.settings import Settings, get_settings
 from gateway.store import open_store
 
-LIVE_COLLECTIONS = (*CATALOGUE_COLLECTIONS, "matches")
+LIVE_COLLECTIONS = (*CATALOGUE_COLLECTIONS, "matches", KEYS)
 COHORT_BACKLOG = 10_000
 """Events a cohort's shared computation may fall behind (the hub's own work, not a
 client's reading speed: that is bounded per subscriber by `subscriber_queue`)."""

@@ -22,7 +22,7 @@ from gateway.errors import BadRequest, ClientError, Unavailable, is_outage
 from gateway.http.ratelimit import RateLimiter
 from gateway.http.responses import error_response
 from gateway.http.wsprotocol import LegacyWSHandler, TransportWSHandler
-from gateway.services.keys import authenticate, bearer_token
+from gateway.services.keys import bearer_token
 from gateway.settings import Settings
 from resolvers.context import Context
 from resolvers.schema import build_schema
@@ -68,7 +68,7 @@ class GraphQLApp(GraphQL):
             raise _unavailable()  # at once: the store is restarting
         token = bearer_token(request.headers.get("authorization"))
         try:
-            viewer = await authenticate(request.app.state.hub.store, token) if token else None
+            viewer = await request.app.state.hub.keys.authenticate(token) if token else None
         except ClientError as error:  # a bad key spends its address's budget before its 401
             raise self.limiter.take(None, request) or error from None
         if refusal := self.limiter.take(viewer, request):
@@ -92,7 +92,7 @@ class GraphQLApp(GraphQL):
             token = params["apiKey"]
         if token:
             try:
-                context.viewer = await authenticate(context.hub.store, token)
+                context.viewer = await context.hub.keys.authenticate(token)
             except ClientError as error:  # counted like a bad key over HTTP
                 refusal = self.limiter.take(None, context.request) or error
                 raise ConnectionRejectionError(

@@ -12,6 +12,9 @@
   subscriptions alike) spends a token of the caller's request budget, the one HTTP
   requests spend too (`gateway.http.ratelimit`). Over budget, the operation gets an
   `error` message coded `RATE_LIMITED` with `retryAfter` seconds; the socket stays open.
+- A socket is registered under the API key it authenticated with: when the key is
+  revoked (on any hub process) or expires, the socket is closed with `KEY_CUT_OFF`
+  (4403) and no further operation runs on it.
 - The legacy protocol is strict about malformed messages: like `graphql-transport-ws`
   (4400), the hub closes such a connection instead of ignoring its input.
 - Subscriptions with the same operation, variables and view of the data join one
@@ -51,11 +54,14 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 
 from gateway.errors import RateLimited
+from gateway.live.connections import Connection
 from resolvers.context import Context
 
 MALFORMED_MESSAGE = 4400
 INIT_TIMEOUT = 4408
 TOO_MANY_SUBSCRIPTIONS = 4413
+KEY_CUT_OFF = 4403
+"""The socket's API key was revoked or expired (Forbidden, as for a refused key)."""
 
 
 @lru_cache(maxsize=1024)
@@ -131,6 +137,34 @@ def _over_budget(view: Any, context: Context) -> dict[str, Any] | None:
     return {"message": str(refusal), "extensions": extensions}
 
 
+class _KeyWatch:
+    """Keeps a socket registered under its caller's key, so that revoking the key (or
+    its expiry) closes the socket, and refuses operations once it is cut off."""
+
+    def __init__(self, handler: Any) -> None:
+        self.handler = handler
+        self.connection: Connection | None = None
+        self.cut_off = False
+
+    def start(self) -> None:
+        viewer = self.handler.context.viewer
+        if viewer is None or not self.handler.connection_acknowledged or self.connection:
+            return
+        connections = self.handler.context.hub.keys.connections
+        self.connection = connections.add(viewer.key_id, self._close, viewer.expires_at)
+
+    def stop(self) -> None:
+        if self.connection is not None:
+            self.handler.context.hub.keys.connections.remove(self.connection)
+            self.connection = None
+
+    async def _close(self, reason: str) -> None:
+        self.cut_off = True
+        self.connection = None
+        with suppress(WebSocketDisconnected, RuntimeError):  # already gone
+            await self.handler.websocket.close(KEY_CUT_OFF, reason)
+
+
 async def _cancel(task: asyncio.Task[Any] | None) -> None:
     if task is not None:
         task.cancel()
@@ -146,9 +180,11 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.schema = _CohortSchema(self.schema, self.context)  # type: ignore[assignment]
+        self.key_watch = _KeyWatch(self)
 
     async def handle_connection_init(self, message: Any) -> None:
         await super().handle_connection_init(message)
+        self.key_watch.start()
         if self.connection_acknowledged and self.ping_task is None:
             self.ping_task = asyncio.create_task(self._ping())
 
@@ -158,6 +194,8 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
             await self.send_message({"type": "ping"})
 
     async def handle_subscribe(self, message: Any) -> None:
+        if self.key_watch.cut_off:
+            return
         limit = self.max_subscriptions_per_connection
         if self.connection_acknowledged and limit is not None and len(self.operations) >= limit:
             reason = f"too many subscriptions: at most {limit} per connection"
@@ -169,6 +207,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
         await super().handle_subscribe(message)
 
     async def shutdown(self) -> None:
+        self.key_watch.stop()
         await _cancel(self.ping_task)
         await super().shutdown()
 
@@ -179,6 +218,11 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Any, Any]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.schema = _CohortSchema(self.schema, self.context)  # type: ignore[assignment]
+        self.key_watch = _KeyWatch(self)
+
+    async def handle_connection_init(self, message: Any) -> None:
+        await super().handle_connection_init(message)
+        self.key_watch.start()
 
     async def handle(self) -> None:
         timeout = asyncio.create_task(self._close_unless_initialised())
@@ -195,6 +239,7 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Any, Any]):
         except WebSocketDisconnected:
             pass
         finally:
+            self.key_watch.stop()
             await _cancel(timeout)
             await _cancel(self.keep_alive_task)
             await self.cleanup()
@@ -205,6 +250,8 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Any, Any]):
             await self.websocket.close(INIT_TIMEOUT, "Connection initialisation timeout")
 
     async def handle_start(self, message: Any) -> None:
+        if self.key_watch.cut_off:
+            return
         limit = self.max_subscriptions_per_connection
         if (
             self.connection_acknowledged

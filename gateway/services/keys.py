@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from typing import Any
 
 from pydantic import ValidationError
 
 from gateway.domain.access import Principal, require_role
-from gateway.errors import InputError, Unauthenticated
+from gateway.errors import InputError
 from gateway.services import audit
+from gateway.services.keyring import KEYS, hash_key
 from gateway.services.session import Session
 from gateway.store.database import Store
 from schemas.access import ApiKeySpec, Role
@@ -18,11 +18,6 @@ from schemas.common import utcnow
 
 KEY_PREFIX = "chk_"
 MAX_KEYS_LISTED = 1000
-
-
-def hash_key(key: str) -> str:
-    """Keys are 256 random bits, so a plain SHA-256 is enough to make a leak useless."""
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def bearer_token(header: str | None) -> str | None:
@@ -65,9 +60,10 @@ async def create_key(
         "label": spec.label,
         "created_at": utcnow(),
         "created_by": {"key_id": by.key_id, "role": str(by.role)} if by else None,
+        "expires_at": spec.expires_at,
         "revoked_at": None,
     }
-    await store.insert("api_keys", record)
+    await store.insert(KEYS, record)
     await audit.record(store, by, "create api key", record["_id"], role=str(spec.role))
     return key, record
 
@@ -78,30 +74,10 @@ async def create(session: Session, record: dict[str, Any]) -> tuple[str, dict[st
     return await create_key(session.store, key_spec(record), by=by)
 
 
-async def authenticate(store: Store, key: str) -> Principal:
-    """The caller behind `key`; `Unauthenticated` for an unknown or revoked key."""
-    record = await store.find_one("api_keys", {"hash": hash_key(key), "revoked_at": None})
-    if record is None:
-        raise Unauthenticated("the API key is unknown or revoked")
-    clusters: tuple[str, ...] = ()
-    if record.get("cluster"):
-        clusters = (record["cluster"],)
-    elif record.get("organisation"):
-        org = await store.find_one("organisations", {"_id": record["organisation"]})
-        clusters = tuple(org.get("clusters", [])) if org else ()
-    return Principal(
-        key_id=record["_id"],
-        role=Role(record["role"]),
-        cluster=record.get("cluster"),
-        organisation=record.get("organisation"),
-        clusters=clusters,
-    )
-
-
 async def revoke_key(store: Store, key_id: str, by: Principal | None = None) -> bool:
     """Revoke a key; False when there was no active key of that id."""
     revoked = await store.update_one(
-        "api_keys", {"_id": key_id, "revoked_at": None}, {"$set": {"revoked_at": utcnow()}}
+        KEYS, {"_id": key_id, "revoked_at": None}, {"$set": {"revoked_at": utcnow()}}
     )
     if revoked:
         await audit.record(store, by, "revoke api key", key_id)
@@ -111,11 +87,14 @@ async def revoke_key(store: Store, key_id: str, by: Principal | None = None) -> 
 async def revoke(session: Session, key_id: str) -> bool:
     """`revokeApiKey`: HUB_ADMINs revoke keys."""
     by = require_role(session.principal, Role.HUB_ADMIN, action="revoking API keys")
-    return await revoke_key(session.store, key_id, by=by)
+    revoked = await revoke_key(session.store, key_id, by=by)
+    if revoked:  # at once here; other processes hear of it from the change stream
+        session.hub.keys.revoked(key_id)
+    return revoked
 
 
 async def list_keys(store: Store) -> list[dict[str, Any]]:
     """Every key's record, never the hash."""
     return await store.find(
-        "api_keys", {}, projection={"hash": 0}, sort="created_at", limit=MAX_KEYS_LISTED
+        KEYS, {}, projection={"hash": 0}, sort="created_at", limit=MAX_KEYS_LISTED
     )

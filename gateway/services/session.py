@@ -17,6 +17,7 @@ from gateway.live.catalogue import Catalogue
 from gateway.live.cohorts import Cohorts
 from gateway.live.events import EventStream
 from gateway.live.recent import RecentDocuments
+from gateway.services.keyring import KeyRing
 from gateway.services.matching_queue import MatchingQueue
 from gateway.services.sharing import load_sharing
 from gateway.services.taxonomy import TaxonomyCache
@@ -35,6 +36,8 @@ class Hub:
     subscriber_queue: int = 256
     """Events one subscriber may fall behind before it is cut off."""
     taxonomy: TaxonomyCache = field(init=False)
+    keys: KeyRing = field(init=False)
+    """API keys checked lately, and the sockets open on them (`gateway.services.keyring`)."""
     matching: MatchingQueue = field(init=False)
     cohorts: Cohorts = field(init=False)
     """Live subscriptions that share one computation (see `gateway.live.cohorts`)."""
@@ -43,6 +46,7 @@ class Hub:
 
     def __post_init__(self) -> None:
         self.taxonomy = TaxonomyCache(self.store)
+        self.keys = KeyRing(self.store, self.events)
         self.matching = MatchingQueue(self.store, self.catalogue)
         self.cohorts = Cohorts(self.subscriber_queue)
 

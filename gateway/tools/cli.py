@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -160,13 +161,26 @@ def keys_create(
     ] = None,
     organisation: Annotated[str | None, typer.Option(help="Organisation id (MEMBER).")] = None,
     label: Annotated[str | None, typer.Option(help="A note on who holds the key.")] = None,
+    expires_in_days: Annotated[
+        float | None, typer.Option(help="Days until the key stops working (default: never).")
+    ] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Create a key and print it, alone, on standard output: it is shown only this once."""
     from gateway.errors import InputError
     from gateway.services.keys import create_key, key_spec
+    from schemas.common import utcnow
 
-    fields = {"role": role, "cluster": cluster, "organisation": organisation, "label": label}
+    expires_at = None
+    if expires_in_days is not None:
+        expires_at = utcnow() + dt.timedelta(days=expires_in_days)
+    fields = {
+        "role": role,
+        "cluster": cluster,
+        "organisation": organisation,
+        "label": label,
+        "expires_at": expires_at,
+    }
     try:
         spec = key_spec({k: v for k, v in fields.items() if v is not None})
         key, record = _run_with_store(_settings(data_dir=data_dir), lambda s: create_key(s, spec))
@@ -183,7 +197,10 @@ def keys_list(data_dir: DataDir = None) -> None:
 
     for record in _run_with_store(_settings(data_dir=data_dir), list_keys):
         scope = record.get("cluster") or record.get("organisation") or "-"
+        expires = record.get("expires_at")
         state = "revoked" if record.get("revoked_at") else "active"
+        if expires is not None and not record.get("revoked_at"):
+            state = f"expires {expires:%Y-%m-%d %H:%M} UTC"
         label = record.get("label") or ""
         by = _creator(record)
         typer.echo(f"{record['_id']}  {record['role']:<13} {scope:<40} {state}  by {by}  {label}")

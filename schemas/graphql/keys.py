@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 
 from schemas.access import Role
@@ -14,6 +16,10 @@ class ApiKeyInput:
     cluster: str | None = strawberry.field(default=None, description="CLUSTER_ADMIN, VIEWER.")
     organisation: str | None = strawberry.field(default=None, description="MEMBER.")
     label: str | None = None
+    expires_at: datetime | None = strawberry.field(
+        default=None,
+        description="When the key stops working (with a time zone); open sockets on it close then.",
+    )
 
 
 @strawberry.type
