@@ -8,6 +8,7 @@ from pymongo.errors import OperationFailure
 from gateway.store.database import Store
 
 _REFERRAL_TTL = "referral_ttl"
+_DUE_INDEX = "match_due_sparse"
 
 _LISTING_INDEXES = [
     IndexModel([("clusters", ASCENDING), ("_id", ASCENDING)]),  # visibility, paging
@@ -16,9 +17,10 @@ _LISTING_INDEXES = [
     IndexModel([("cell", ASCENDING)]),  # distance prefilter
     IndexModel([("terms", ASCENDING)]),  # text
     IndexModel([("period.start", ASCENDING)]),  # availability
-    IndexModel(  # the matching queue: only listings that still need matching
-        [("match_due", ASCENDING)], partialFilterExpression={"match_due": {"$exists": True}}
-    ),
+    # the matching queue: only listings that still need matching. Sparse, not partial:
+    # the embedded store serves `$exists` from a sparse index in 1 ms and scans for a
+    # partial one (2 s at 50,000 listings, twice every poll of every hub)
+    IndexModel([("match_due", ASCENDING)], sparse=True, name=_DUE_INDEX),
 ]
 
 INDEXES: dict[str, list[IndexModel]] = {
@@ -67,6 +69,10 @@ async def ensure_indexes(store: Store, referral_ttl_seconds: int) -> None:
     Referrals and their matches expire through TTL indexes, so personal data
     leaves the store without a job of ours.
     """
+    for collection in ("offers", "needs"):  # the partial queue index of earlier versions
+        existing = await store.db[collection].index_information()
+        if "match_due_1" in existing:
+            await store.db[collection].drop_index("match_due_1")
     for collection, indexes in INDEXES.items():
         await store.db[collection].create_indexes(indexes)
     for collection, field in REFERRAL_TTL_FIELDS.items():
