@@ -65,8 +65,11 @@ async def measure(
 
 
 @asynccontextmanager
-async def bench_store(data_dir: Path | None, synthetic: int) -> AsyncIterator[Settings]:
-    """Settings of an embedded store with data: the given one, or a new one seeded here."""
+async def bench_store(
+    data_dir: Path | None, synthetic: int, *, match: bool = True
+) -> AsyncIterator[Settings]:
+    """Settings of an embedded store with data: the given one, or a new one seeded here
+    (with its matches unless `match` is off)."""
     with tempfile.TemporaryDirectory(prefix="clusterhub-bench-") as tmp:
         settings = Settings(data_dir=data_dir or Path(tmp), demo=False, log_level="warning")
         if data_dir is None:
@@ -76,7 +79,7 @@ async def bench_store(data_dir: Path | None, synthetic: int) -> AsyncIterator[Se
                     for name, records in generate(synthetic, seed_dir()).records.items():
                         batch.records[name].extend(records)
                 started = time.perf_counter()
-                report = await Importer(store).run(batch)
+                report = await Importer(store, match=match).run(batch)
                 print(
                     f"seeded {batch.count()} records in {time.perf_counter() - started:.1f} s"
                     f" ({len(report.rejections)} rejected)"

@@ -119,13 +119,13 @@ def test_every_pair_scoring_accepts_is_found_from_both_sides(market):
     from_needs = set()
     for need in needs:
         taught = {s for t in trainings.get(need["_id"], []) for s in t["skills"]}
-        from_needs |= {(o["_id"], need["_id"]) for o in matcher._offers_for(need, taught)}
+        from_needs |= {(o["_id"], need["_id"]) for o in matcher.offers_for(need, taught)}
     taught_anywhere = matcher.offers.held_by_kind("TRAINING")
     from_offers = {
         (offer["_id"], n["_id"])
         for offer in offers
         if offer["kind"] != "TRAINING"
-        for n in matcher._needs_for(offer, taught_anywhere)
+        for n in matcher.needs_for(offer, taught_anywhere)
     }
     assert fitting <= from_needs
     assert fitting <= from_offers
@@ -156,9 +156,9 @@ def test_a_closed_or_removed_listing_is_no_candidate():
     }
     index = _indexed([offer])
     matcher = Matcher(None, {"offers": index, "needs": _indexed([])}, TAXONOMY, SHARING)
-    assert [o["_id"] for o in matcher._offers_for(need, set())] == ["o"]
+    assert [o["_id"] for o in matcher.offers_for(need, set())] == ["o"]
     index.put(offer | {"status": "FILLED"})
-    assert matcher._offers_for(need, set()) == []
+    assert matcher.offers_for(need, set()) == []
     index.put(offer)
     index.remove("o")
-    assert matcher._offers_for(need, set()) == [] and len(index) == 0
+    assert matcher.offers_for(need, set()) == [] and len(index) == 0

@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from gateway.domain.candidates import MATCHING_FIELDS, CandidateIndex
-from gateway.errors import Unavailable
+from gateway.errors import Unavailable, is_outage
 from gateway.live.events import Event, EventStream
 from gateway.store.database import Store
 
@@ -80,8 +80,13 @@ class Catalogue:
             self._waiting.pop(mark, None)
 
     async def close(self) -> None:
-        """Remove this catalogue's mark document."""
-        await self.store.delete(MARKS, {"_id": self._mark_id})
+        """Remove this catalogue's mark document (one small document: left behind if the
+        store is gone at shutdown)."""
+        try:
+            await self.store.delete(MARKS, {"_id": self._mark_id})
+        except Exception as error:
+            if not is_outage(error):
+                raise
 
     def _on_change(self, collection: str, event: Event) -> None:
         if self._backlog is not None and collection in self.listings:

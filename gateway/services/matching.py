@@ -126,7 +126,7 @@ class Matcher:
         trainings = self._trainings_for(open_needs)
         for need in open_needs:
             taught = {s for t in trainings.get(need["_id"], []) for s in t.get("skills", [])}
-            pairs += [(offer, need) for offer in self._offers_for(need, taught)]
+            pairs += [(offer, need) for offer in self.offers_for(need, taught)]
         await self._diff(counts, writes, "need", self._fits(pairs, trainings, needs, "need"))
 
         pairs = []
@@ -138,7 +138,7 @@ class Matcher:
                     await self.refresh(needs=[n for n in affected if n["_id"] not in need_ids])
                 )
             elif offer["status"] == Status.OPEN:
-                candidates = self._needs_for(offer, taught_anywhere)
+                candidates = self.needs_for(offer, taught_anywhere)
                 pairs += [(offer, n) for n in candidates if n["_id"] not in need_ids]
         trainings = self._trainings_for(list({n["_id"]: n for _, n in pairs}.values()))
         listings = [o for o in offers if o["kind"] != OfferKind.TRAINING]
@@ -167,23 +167,27 @@ class Matcher:
                 fits[owner][match_id(offer["_id"], need["_id"])] = (offer, need, found)
         return fits
 
-    def _offers_for(self, need: Doc, taught: set[str]) -> list[Doc]:
+    def offers_for(
+        self, need: Doc, taught: Iterable[str] = (), limit: int = MAX_CANDIDATES
+    ) -> list[Doc]:
         """Offers for `need` that hold, for each required skill no training in `taught`
         teaches, that skill or a related one (else scoring would reject them)."""
         if need["kind"] == NeedKind.PRODUCTION:
             wanted, kinds = need.get("capabilities", []), [OfferKind.PRODUCTION]
-            taught = set()  # capabilities are held, never trained
+            taught = ()  # capabilities are held, never trained
         else:
             wanted = need.get("required_skills", []) + need.get("optional_skills", [])
             kinds = PEOPLE_KINDS
-        untaught = sorted(required_of(need) - taught)
+        untaught = sorted(required_of(need) - set(taught))
         query = replace(
             _counterparts(need, wanted, kinds, self.taxonomy),
             holding_each=tuple(self.taxonomy.covering(skill) for skill in untaught),
         )
-        return self.offers.find(query, MAX_CANDIDATES)
+        return self.offers.find(query, limit)
 
-    def _needs_for(self, offer: Doc, taught_anywhere: frozenset[str]) -> list[Doc]:
+    def needs_for(
+        self, offer: Doc, taught_anywhere: frozenset[str] = frozenset(), limit: int = MAX_CANDIDATES
+    ) -> list[Doc]:
         """Needs for `offer` requiring only skills it covers (held or related) or that
         some training teaches (else scoring would reject them)."""
         if offer["kind"] == OfferKind.PRODUCTION:
@@ -196,7 +200,7 @@ class Matcher:
             _counterparts(offer, have, [kind], self.taxonomy),
             requiring_within=covered | taught_anywhere,
         )
-        return self.needs.find(query, MAX_CANDIDATES)
+        return self.needs.find(query, limit)
 
     def _needs_taught_by(self, training: Doc) -> list[Doc]:
         """STAFF needs whose skills a training teaches: their suggestions may change."""
