@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,6 +92,8 @@ class CandidateQuery:
     cells: frozenset[str] | None = None
     holding_each: tuple[frozenset[str], ...] = ()
     requiring_within: frozenset[str] | None = None
+    admits: Callable[[Doc], bool] | None = None
+    """A last, exact test (visibility, distance) so that the cut keeps only real pairs."""
 
 
 class CandidateIndex:
@@ -183,4 +185,6 @@ class CandidateIndex:
         ):
             return False
         held = self._skills[listing_id]
-        return all(not held.isdisjoint(cover) for cover in query.holding_each)
+        if not all(not held.isdisjoint(cover) for cover in query.holding_each):
+            return False
+        return query.admits is None or query.admits(doc)

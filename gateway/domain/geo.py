@@ -38,7 +38,9 @@ def cell_of(lat: float, lon: float) -> str:
 
 
 def cells_within(lat: float, lon: float, radius_km: float) -> list[str]:
-    """Every grid cell that intersects the bounding box of the circle around (lat, lon)."""
+    """Every grid cell that intersects the bounding box of the circle around (lat, lon),
+    with a margin for the spherical distance and its rounding at the edge."""
+    radius_km = radius_km * 1.01 + 0.1
     dlat = radius_km / 111.32
     dlon = radius_km / max(1e-6, 111.32 * math.cos(math.radians(lat)))
     lat_lo, lat_hi = math.floor((lat - dlat) / CELL_DEG), math.floor((lat + dlat) / CELL_DEG)

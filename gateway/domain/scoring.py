@@ -86,6 +86,13 @@ def _radius(doc: dict[str, Any]) -> float | None:
     return doc.get("radius_km")
 
 
+def within_reach(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether two listings lie within both travel radii (true when either is unlocated)."""
+    distance = distance_km(a, b)
+    radii = [r for r in (_radius(a), _radius(b)) if r is not None]
+    return distance is None or not radii or distance <= min(radii)
+
+
 def _cover(skill: str, have: set[str], taxonomy: Taxonomy) -> str | None:
     """'exact', 'related' or None: how an offer with skills `have` covers `skill`."""
     if skill in have:
@@ -114,10 +121,10 @@ def fit(
     days = overlap_days(offer["period"], need["period"])
     if days == 0:
         return None
+    if not within_reach(offer, need):
+        return None
     distance = distance_km(offer, need)
     radii = [r for r in (_radius(offer), _radius(need)) if r is not None]
-    if distance is not None and radii and distance > min(radii):
-        return None
 
     production = need["kind"] == NeedKind.PRODUCTION
     required = need.get("capabilities" if production else "required_skills", [])

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from functools import lru_cache
@@ -55,7 +56,10 @@ from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWS
 
 from gateway.errors import RateLimited
 from gateway.live.connections import Connection
+from gateway.services.keyring import REVOKED
 from resolvers.context import Context
+
+log = logging.getLogger("clusterhub.websocket")
 
 MALFORMED_MESSAGE = 4400
 INIT_TIMEOUT = 4408
@@ -150,19 +154,30 @@ class _KeyWatch:
         viewer = self.handler.context.viewer
         if viewer is None or not self.handler.connection_acknowledged or self.connection:
             return
-        connections = self.handler.context.hub.keys.connections
-        self.connection = connections.add(viewer.key_id, self._close, viewer.expires_at)
+        keys = self.handler.context.hub.keys
+        self.connection = keys.connections.add(viewer.key_id, self._close, viewer.expires_at)
+        if keys.was_revoked(viewer.key_id):  # revoked while the socket was being opened
+            keys.connections.cut_off(viewer.key_id, REVOKED)
 
     def stop(self) -> None:
         if self.connection is not None:
             self.handler.context.hub.keys.connections.remove(self.connection)
             self.connection = None
 
-    async def _close(self, reason: str) -> None:
-        self.cut_off = True
+    def _close(self, reason: str) -> None:
+        self.cut_off = True  # at once: no operation starts from now on
         self.connection = None
+        task = asyncio.ensure_future(self._send_close(reason))
+        task.add_done_callback(_log_failure)
+
+    async def _send_close(self, reason: str) -> None:
         with suppress(WebSocketDisconnected, RuntimeError):  # already gone
             await self.handler.websocket.close(KEY_CUT_OFF, reason)
+
+
+def _log_failure(task: asyncio.Future[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("closing the socket of a cut-off key failed", exc_info=task.exception())
 
 
 async def _cancel(task: asyncio.Task[Any] | None) -> None:

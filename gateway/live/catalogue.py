@@ -96,7 +96,7 @@ class Catalogue:
 
     def _apply(self, collection: str, event: Event) -> None:
         if collection == MARKS:
-            if event.document["_id"] == self._mark_id:
+            if event.operation != "delete" and event.document["_id"] == self._mark_id:
                 self._saw_mark(event.document["seq"])
         elif collection in self.listings:
             index = self.listings[collection]

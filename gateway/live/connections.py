@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-log = logging.getLogger("clusterhub.connections")
-
-Close = Callable[[str], Awaitable[None]]
-"""Closes one socket, telling the client `reason`."""
+Close = Callable[[str], None]
+"""Cuts one socket off at once (no operation starts on it after the call) and closes it,
+telling the client `reason`."""
 
 
 @dataclass(eq=False)
@@ -68,10 +66,4 @@ class Connections:
 
     def _close(self, connection: Connection, reason: str) -> None:
         self.remove(connection)
-        task = asyncio.ensure_future(connection.close(reason))
-        task.add_done_callback(_log_failure)
-
-
-def _log_failure(task: asyncio.Future[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.warning("closing a socket of a cut-off key failed", exc_info=task.exception())
+        connection.close(reason)

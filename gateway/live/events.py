@@ -147,8 +147,10 @@ class EventStream:
                 async with self.store.watch(self.collections, resume_token) as stream:
                     self._ready.set()
                     async for change in stream:
-                        resume_token = change["_id"]
                         self._dispatch(change)
+                        # the stream's own token also moves past events it filtered out,
+                        # so a resume never starts "from now" after a quiet spell
+                        resume_token = stream.resume_token
             except asyncio.CancelledError:
                 raise
             except Exception:  # the database went away: keep the token, retry
@@ -156,20 +158,26 @@ class EventStream:
                 self._ready.set()
                 await asyncio.sleep(1)
 
+    def _tap(self, collection: str, event: Event) -> None:
+        """Every tap gets the event, whatever another one does with it."""
+        for tap in self._taps:
+            try:
+                tap(collection, event)
+            except Exception:
+                log.exception("a change-stream tap failed on a %s change", collection)
+
     def _dispatch(self, change: dict[str, Any]) -> None:
         collection = change["ns"]["coll"]
         document = change.get("fullDocument")
         operation = change["operationType"]
         if operation == "delete":
-            for tap in self._taps:
-                tap(collection, Event(operation, {"_id": change["documentKey"]["_id"]}))
+            self._tap(collection, Event(operation, {"_id": change["documentKey"]["_id"]}))
             return
         if document is None:  # updated, then deleted before the lookup: the delete follows
             return
         updated = (change.get("updateDescription") or {}).get("updatedFields") or {}
         event = Event(operation, document, frozenset(updated))
-        for tap in self._taps:
-            tap(collection, event)
+        self._tap(collection, event)
         for subscriber in list(self._subscribers):
             if subscriber.collection == collection:
                 subscriber.offer(event)

@@ -70,6 +70,9 @@ class KeyRing:
         self.connections = Connections()
         self._known: dict[str, tuple[Principal, float]] = {}
         """Key hash -> (caller, trusted until, monotonic)."""
+        self._revoked: dict[str, float] = {}
+        """Key ids revoked lately -> when (monotonic): a lookup that raced the revocation
+        must not remember the key, nor a socket opened meanwhile stay open."""
         events.tap(self._on_change)
 
     async def authenticate(self, key: str) -> Principal:
@@ -79,14 +82,25 @@ class KeyRing:
         if known is not None and known[1] > time.monotonic() and not _expired(known[0]):
             return known[0]
         principal = await lookup(self.store, key)
+        if self.was_revoked(principal.key_id):  # revoked while it was being read
+            raise Unauthenticated("the API key is unknown or revoked")
         self._known.pop(digest, None)
         self._known[digest] = (principal, time.monotonic() + CACHE_SECONDS)
         if len(self._known) > MAX_REMEMBERED:
             self._known.pop(next(iter(self._known)))  # the oldest check
         return principal
 
+    def was_revoked(self, key_id: str) -> bool:
+        """Whether this process heard of the key's revocation lately."""
+        now = time.monotonic()
+        for old, at in list(self._revoked.items()):
+            if at < now - CACHE_SECONDS:
+                del self._revoked[old]
+        return key_id in self._revoked
+
     def revoked(self, key_id: str) -> None:
         """Forget the key and close every socket this process has open on it."""
+        self._revoked[key_id] = time.monotonic()
         for digest, (principal, _) in list(self._known.items()):
             if principal.key_id == key_id:
                 del self._known[digest]

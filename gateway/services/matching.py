@@ -19,7 +19,7 @@ from gateway.domain.access import Sharing
 from gateway.domain.candidates import CandidateIndex, CandidateQuery, required_of
 from gateway.domain.geo import cells_within
 from gateway.domain.matches import ACTIVE_STATUSES, MatchCounts, match_fields, match_id
-from gateway.domain.scoring import Fit, distance_km, fit, overlap_days
+from gateway.domain.scoring import Fit, distance_km, fit, overlap_days, within_reach
 from gateway.domain.taxonomy import Taxonomy
 from gateway.services.sharing import load_sharing
 from gateway.store.database import Store
@@ -29,6 +29,9 @@ from schemas.listing import NeedKind, OfferKind
 
 MAX_CANDIDATES = 500
 """Counterparts examined per listing: the best-placed, bounded for predictable cost."""
+
+MAX_TRAININGS = 100_000
+"""Trainings considered per need: all of them in practice."""
 
 MAX_EXISTING = 1_000_000
 """Matches of one refresh's listings read back at most; far above any real count."""
@@ -45,11 +48,9 @@ def _search(
     *,
     organisation: str | None = None,
     around: Doc | None = None,
-    periods: Sequence[Doc] = (),
 ) -> CandidateQuery:
-    """Listings with any of `skills` and `kinds`, overlapping `doc`'s period (or any of
-    `periods`), of another organisation than `organisation`, within `around`'s radius."""
-    periods = periods or [doc["period"]]
+    """Listings with any of `skills` and `kinds`, overlapping `doc`'s period, of another
+    organisation than `organisation`, within `around`'s radius."""
     cells = None
     location = (around or {}).get("location") or {}
     if around is not None and location.get("lat") is not None and around.get("radius_km"):
@@ -58,8 +59,8 @@ def _search(
         skills=tuple(skills),
         kinds=frozenset(kinds),
         organisation=organisation,
-        start=min(p["start"] for p in periods),
-        end=max(p["end"] for p in periods),
+        start=doc["period"]["start"],
+        end=doc["period"]["end"],
         cells=cells,
     )
 
@@ -70,15 +71,15 @@ def _covering(skills: Iterable[str], taxonomy: Taxonomy) -> frozenset[str]:
 
 
 def _counterparts(
-    doc: Doc, skills: Iterable[str], kinds: Iterable[str], taxonomy: Taxonomy
+    doc: Doc, skills: Iterable[str], kinds: Iterable[str], taxonomy: Taxonomy, sharing: Sharing
 ) -> CandidateQuery:
-    """Open counterparts of another organisation sharing a skill, period and place."""
-    return _search(
-        doc,
-        _covering(skills, taxonomy),
-        kinds,
-        organisation=doc["organisation"],
-        around=doc,
+    """Open counterparts of another organisation sharing a skill, period and place, that
+    `doc` and they may see of each other, within both travel radii."""
+    found = _search(
+        doc, _covering(skills, taxonomy), kinds, organisation=doc["organisation"], around=doc
+    )
+    return replace(
+        found, admits=lambda other: within_reach(doc, other) and sharing.mutual(doc, other)
     )
 
 
@@ -180,7 +181,7 @@ class Matcher:
             kinds = PEOPLE_KINDS
         untaught = sorted(required_of(need) - set(taught))
         query = replace(
-            _counterparts(need, wanted, kinds, self.taxonomy),
+            _counterparts(need, wanted, kinds, self.taxonomy, self.sharing),
             holding_each=tuple(self.taxonomy.covering(skill) for skill in untaught),
         )
         return self.offers.find(query, limit)
@@ -197,7 +198,7 @@ class Matcher:
             have, kind = offer.get("skills", []), NeedKind.STAFF
         covered = _covering(have, self.taxonomy)
         query = replace(
-            _counterparts(offer, have, [kind], self.taxonomy),
+            _counterparts(offer, have, [kind], self.taxonomy, self.sharing),
             requiring_within=covered | taught_anywhere,
         )
         return self.needs.find(query, limit)
@@ -208,16 +209,14 @@ class Matcher:
         return self.needs.find(query, MAX_CANDIDATES)
 
     def _trainings_for(self, needs: list[Doc]) -> dict[str, list[Doc]]:
-        """Open TRAINING offers that could close each need's skill gaps: one search for all."""
-        wanted = {s for n in needs for s in n.get("required_skills", [])}
-        if not wanted:
-            return {}
-        periods = [n["period"] for n in needs]
-        query = _search(needs[0], wanted, [OfferKind.TRAINING], periods=periods)
-        trainings = self.offers.find(query, MAX_CANDIDATES)
-        return {
-            need["_id"]: [t for t in trainings if self._training_serves(t, need)] for need in needs
-        }
+        """Open TRAINING offers that could close each need's skill gaps, searched per need
+        and uncut, so that whether a pair fits never depends on how listings are batched."""
+        found = {}
+        for need in needs:
+            query = _search(need, need.get("required_skills", []), [OfferKind.TRAINING])
+            trainings = self.offers.find(query, MAX_TRAININGS)
+            found[need["_id"]] = [t for t in trainings if self._training_serves(t, need)]
+        return found
 
     def _training_serves(self, training: Doc, need: Doc) -> bool:
         if overlap_days(training["period"], need["period"]) == 0:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from pymongo import ASCENDING, IndexModel
 from pymongo.errors import OperationFailure
 
@@ -70,9 +72,9 @@ async def ensure_indexes(store: Store, referral_ttl_seconds: int) -> None:
     leaves the store without a job of ours.
     """
     for collection in ("offers", "needs"):  # the partial queue index of earlier versions
-        existing = await store.db[collection].index_information()
-        if "match_due_1" in existing:
-            await store.db[collection].drop_index("match_due_1")
+        if "match_due_1" in await store.db[collection].index_information():
+            with contextlib.suppress(OperationFailure):  # another hub dropped it first
+                await store.db[collection].drop_index("match_due_1")
     for collection, indexes in INDEXES.items():
         await store.db[collection].create_indexes(indexes)
     for collection, field in REFERRAL_TTL_FIELDS.items():
