@@ -45,6 +45,14 @@ except (OSError, AttributeError):  # not Linux: the hub's own shutdown still sto
     _prctl = None
 
 
+OPLOG_MAX_ENTRIES = 5_000_000
+"""The store's change history (what a change stream can resume over), capped by count
+as well as by its one hour. Past the cap every commit prunes the oldest entries, and
+that pruning slows as deletions pile up at the history's head: after a 100,000-listing
+import at the default cap of 100,000, a commit of one batch of matches took 10-70 s
+(py-spy: `_prune_oplog_locked`). A bulk seed stays inside this cap."""
+
+
 def _die_with(parent: int):
     """For the child before exec: SIGKILL when `parent` dies, even if it died already.
 
@@ -228,6 +236,8 @@ class EmbeddedServer:
                     str(self.data_dir / "wiredtiger"),
                     "--log-level",
                     "WARNING",
+                    "--oplog-max-entries",
+                    str(OPLOG_MAX_ENTRIES),
                 ],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
