@@ -77,8 +77,11 @@ async def _search_direct(store: Store, taxonomy: Taxonomy, f: ListingFilter) -> 
 async def main(args: argparse.Namespace) -> None:
     async with (
         bench_store(args.data_dir, args.synthetic) as settings,
-        # a page over many clusters is over the default cost budget: raised for the bench
-        serve_in_process(settings.model_copy(update={"max_query_cost": 10**9})) as (url, app),
+        # a page over many clusters is over the default cost budget and time limit: both
+        # raised for the bench
+        serve_in_process(
+            settings.model_copy(update={"max_query_cost": 10**9, "operation_timeout_seconds": 600})
+        ) as (url, app),
     ):
         store: Store = app.state.hub.store
         offers = await store.db.offers.estimated_document_count()
@@ -95,7 +98,7 @@ async def main(args: argparse.Namespace) -> None:
         }
         f = ListingFilter(skills_any=("welding",), available_from=start, available_to=end)
         taxonomy = await load_taxonomy(store)
-        async with httpx.AsyncClient(base_url=url, headers=headers, timeout=60) as http:
+        async with httpx.AsyncClient(base_url=url, headers=headers, timeout=600) as http:
 
             async def call(query: str, variables: dict | None = None) -> None:
                 response = await http.post(
