@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from gateway.domain.access import Sharing
 from gateway.domain.candidates import CandidateIndex, CandidateQuery, required_of
 from gateway.domain.geo import cells_within
 from gateway.domain.matches import ACTIVE_STATUSES, MatchCounts, match_fields, match_id
-from gateway.domain.scoring import Fit, distance_km, fit, overlap_days, within_reach
+from gateway.domain.scoring import Fit, distance_km, fit, within_reach
 from gateway.domain.taxonomy import Taxonomy
 from gateway.services.sharing import load_sharing
 from gateway.store.database import Store
@@ -41,27 +42,14 @@ PEOPLE_KINDS = (OfferKind.STAFF, OfferKind.TALENT)
 Doc = dict[str, Any]
 
 
-def _search(
-    doc: Doc,
-    skills: Iterable[str],
-    kinds: Iterable[str],
-    *,
-    organisation: str | None = None,
-    around: Doc | None = None,
-) -> CandidateQuery:
-    """Listings with any of `skills` and `kinds`, overlapping `doc`'s period, of another
-    organisation than `organisation`, within `around`'s radius."""
-    cells = None
-    location = (around or {}).get("location") or {}
-    if around is not None and location.get("lat") is not None and around.get("radius_km"):
-        cells = frozenset(cells_within(location["lat"], location["lon"], around["radius_km"]))
+def _search(doc: Doc, skills: Iterable[str], kinds: Iterable[str]) -> CandidateQuery:
+    """Listings with any of `skills`, of one of `kinds`, overlapping `doc`'s period."""
     return CandidateQuery(
         skills=tuple(skills),
         kinds=frozenset(kinds),
-        organisation=organisation,
+        organisation=None,
         start=doc["period"]["start"],
         end=doc["period"]["end"],
-        cells=cells,
     )
 
 
@@ -75,11 +63,15 @@ def _counterparts(
 ) -> CandidateQuery:
     """Open counterparts of another organisation sharing a skill, period and place, that
     `doc` and they may see of each other, within both travel radii."""
-    found = _search(
-        doc, _covering(skills, taxonomy), kinds, organisation=doc["organisation"], around=doc
-    )
+    location = doc.get("location") or {}
+    cells = None
+    if location.get("lat") is not None and doc.get("radius_km"):
+        cells = frozenset(cells_within(location["lat"], location["lon"], doc["radius_km"]))
     return replace(
-        found, admits=lambda other: within_reach(doc, other) and sharing.mutual(doc, other)
+        _search(doc, _covering(skills, taxonomy), kinds),
+        organisation=doc["organisation"],
+        cells=cells,
+        admits=lambda other: within_reach(doc, other) and sharing.mutual(doc, other),
     )
 
 
@@ -157,11 +149,10 @@ class Matcher:
         listings: Sequence[Doc],
         side: str,
     ) -> dict[str, dict[str, tuple[Doc, Doc, Fit]]]:
-        """Fitting pairs grouped by the `side` listing (every listing gets an entry)."""
+        """Fitting pairs grouped by the `side` listing (every listing gets an entry); the
+        pairs are candidates, so the two sides already may see each other."""
         fits: dict[str, dict[str, tuple[Doc, Doc, Fit]]] = {d["_id"]: {} for d in listings}
         for offer, need in pairs:
-            if not self.sharing.mutual(offer, need):
-                continue
             found = fit(offer, need, self.taxonomy, trainings.get(need["_id"], []))
             if found:
                 owner = need["_id"] if side == "need" else offer["_id"]
@@ -213,14 +204,15 @@ class Matcher:
         and uncut, so that whether a pair fits never depends on how listings are batched."""
         found = {}
         for need in needs:
-            query = _search(need, need.get("required_skills", []), [OfferKind.TRAINING])
-            trainings = self.offers.find(query, MAX_TRAININGS)
-            found[need["_id"]] = [t for t in trainings if self._training_serves(t, need)]
+            query = replace(
+                _search(need, need.get("required_skills", []), [OfferKind.TRAINING]),
+                admits=partial(self._training_serves, need),
+            )
+            found[need["_id"]] = self.offers.find(query, MAX_TRAININGS)
         return found
 
-    def _training_serves(self, training: Doc, need: Doc) -> bool:
-        if overlap_days(training["period"], need["period"]) == 0:
-            return False
+    def _training_serves(self, need: Doc, training: Doc) -> bool:
+        """A visible course within the larger of the two radii (people travel to learn)."""
         if not self.sharing.sees(need, training):
             return False
         distance = distance_km(training, need)
