@@ -48,7 +48,7 @@ class Settings(BaseSettings):
         description="Events a subscription may fall behind before it is cut off.",
     )
     ws_keepalive_seconds: float = Field(
-        default=15.0, gt=0, description="Seconds between server pings on WebSockets."
+        default=15.0, gt=0, description="Seconds between pings on WebSockets and SSE streams."
     )
     ws_init_timeout_seconds: float = Field(
         default=10.0, gt=0, description="Seconds a WebSocket may wait before connection_init."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,13 @@ class Context:
     """The authenticated caller; None for anonymous callers."""
     connection_params: dict[str, Any] | None = None
     """The WebSocket `connection_init` payload (set by Strawberry)."""
+    resume_after: str | None = None
+    """An SSE client's `Last-Event-ID`: `matchFound` replays the matches after this cursor
+    instead of after its `after` argument (the header is the newer position)."""
+    end_stream: Callable[[str], None] | None = None
+    """Ends this request's event stream (SSE), for a subscriber cut off."""
+    event_id: str | None = field(default=None, init=False)
+    """The id of the live event being executed (a match's cursor): `resolvers.eventids`."""
     _session: Session | None = field(default=None, init=False)
     _loaders: Loaders | None = field(default=None, init=False)
 
@@ -44,7 +52,11 @@ class Context:
         return self._loaders
 
     async def cut_off(self, reason: str) -> None:
-        """Close this subscriber's WebSocket: it fell a whole queue behind."""
+        """Cut this subscriber off: it fell a whole queue behind. Its event stream ends (the
+        client reconnects and resumes), its WebSocket is closed."""
+        if self.end_stream is not None:
+            self.end_stream(reason)
+            return
         socket = self.request
         if (
             isinstance(socket, WebSocket)
@@ -52,9 +64,15 @@ class Context:
         ):
             await socket.close(code=SLOW_CONSUMER_CLOSE, reason=reason)
 
-    def next_event(self, live: Session) -> None:
+    def next_event(self, live: Session, event_id: str | None = None) -> None:
         """Fresh loaders for the next live event, sharing loads with other subscribers."""
         self._loaders = Loaders(live)
+        self.event_id = event_id
+
+    def take_event_id(self) -> str | None:
+        """The id of the event just executed, once."""
+        event_id, self.event_id = self.event_id, None
+        return event_id
 
 
 Info = _Info[Context, None]

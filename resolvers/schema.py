@@ -10,6 +10,7 @@ from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDept
 from gateway.settings import Settings
 from resolvers.costlimit import QueryCost
 from resolvers.errors import ClientErrors, log_errors
+from resolvers.eventids import EventIds
 from resolvers.introspection import NoIntrospection
 from resolvers.mutation import Mutation
 from resolvers.query import Query
@@ -30,6 +31,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
     settings = settings or Settings()
     extensions: list = [
         ClientErrors,
+        EventIds,
         lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),

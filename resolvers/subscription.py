@@ -18,13 +18,25 @@ T = TypeVar("T")
 
 
 async def _each(
-    context: Context, docs: AsyncIterator[dict[str, Any]], wrap: Callable[[dict[str, Any]], T]
+    context: Context,
+    docs: AsyncIterator[dict[str, Any]],
+    wrap: Callable[[dict[str, Any]], T],
+    event_id: Callable[[T], str] | None = None,
 ) -> AsyncGenerator[T, None]:
-    """Every event's document wrapped, with fresh loaders that share loads across subscribers."""
+    """Every event's document wrapped, with fresh loaders that share loads across
+    subscribers, and its `event_id` (what a client resumes after) on the context."""
     session = context.session.for_live()
     async for doc in docs:
-        context.next_event(session)
-        yield wrap(doc)
+        item = wrap(doc)
+        context.next_event(session, event_id(item) if event_id else None)
+        yield item
+
+
+def _resume_point(context: Context, after: str | None) -> int | None:
+    """The sequence number to replay after: an SSE `Last-Event-ID` wins over `after`."""
+    if context.resume_after is not None:
+        return decode_sequence(context.resume_after, "Last-Event-ID")
+    return decode_sequence(after) if after is not None else None
 
 
 @strawberry.type
@@ -32,15 +44,16 @@ class Subscription:
     @strawberry.subscription(
         description="New and re-scored matches. With `after` (a match's cursor), the ones "
         "missed since are replayed in order first, then the stream goes live: no gap, "
-        "no duplicate."
+        "no duplicate. Over SSE each match's cursor is its event id, and a `Last-Event-ID` "
+        "header takes the place of `after`."
     )
     async def match_found(
         self, info: Info, filter: MatchFilter | None = None, after: str | None = None
     ) -> AsyncGenerator[Match, None]:
         ctx = info.context
-        since = decode_sequence(after) if after is not None else None
+        since = _resume_point(ctx, after)
         docs = live.match_found(ctx.session, match_filter(filter), since, ctx.cut_off)
-        async for match in _each(ctx, docs, Match.from_document):
+        async for match in _each(ctx, docs, Match.from_document, lambda match: match.cursor):
             yield match
 
     @strawberry.subscription(

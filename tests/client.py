@@ -80,11 +80,13 @@ class HubClient:
 
     async def wait_subscribers(self, count: int, timeout: float = 5.0) -> None:
         """Wait until `count` subscriptions are live: members of cohorts whose shared
-        subscription is registered with the event stream."""
+        subscription is registered with the event stream, and those on their own (a replay)."""
         hub = self.app.state.hub
         async with asyncio.timeout(timeout):
             while (
-                hub.cohorts.member_count < count or hub.events.subscriber_count < hub.cohorts.count
+                hub.events.subscriber_count < hub.cohorts.count
+                or hub.cohorts.member_count + hub.events.subscriber_count - hub.cohorts.count
+                < count
             ):
                 await asyncio.sleep(0.01)
 

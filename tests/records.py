@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from typing import Any
 
 CLUSTER = {
@@ -86,3 +87,37 @@ def welders_cluster() -> dict[str, Any]:
     data["offers"] = [dict(copy.deepcopy(OFFER), id="welders", skills=["welding"], headcount=1)]
     data["needs"] = []
     return data
+
+
+async def insert_raw_offers(store: Any, count: int) -> list[str]:
+    """`count` offers with long descriptions written straight to the store, a hundred a
+    batch (each one a change-stream event); their keys in order."""
+    now = dt.datetime.now(dt.UTC)
+    for start in range(0, count, 100):
+        await store.db.offers.insert_many(
+            [_raw_offer(i, now) for i in range(start, min(start + 100, count))]
+        )
+    return [f"bulk-{i:05d}" for i in range(count)]
+
+
+def _raw_offer(i: int, now: dt.datetime) -> dict:
+    """A stored offer with a long description, written straight to the collection."""
+    return {
+        "_id": f"bulk-{i:05d}",
+        "kind": "STAFF",
+        "organisation": "test-org-0",
+        "clusters": ["test-cluster"],
+        "title": f"Angebot {i}",
+        "description": "x" * 5000,
+        "status": "OPEN",
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+        "location": {"city": "Hamburg", "state": "HH"},
+        "certifications": [],
+        "period": {"start": now, "end": now + dt.timedelta(days=30)},
+        "skills": ["welding"],
+        "skill_set": ["welding"],
+        "headcount": 1,
+        "terms": [],
+    }

@@ -1,4 +1,5 @@
-"""Cohorts: identical subscriptions share one computation; different views never share."""
+"""Cohorts: identical subscriptions share one computation; different views never share, nor
+replays."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from tests.records import welder_need, welders_cluster
 
 MATCH_FOUND = "subscription { matchFound { key score need { key } } }"
+RESUMED = "subscription ($after: String) { matchFound(after: $after) { key cursor } }"
 TALENT = """subscription { offerPublished(filter: {kinds: [TALENT]}) {
   key talent { candidate { name } } } }"""
 CREATE_NEED = "mutation ($i: CreateNeedInput!) { createNeed(input: $i) { need { key version } } }"
@@ -83,3 +85,22 @@ async def test_the_same_selection_under_different_views_gives_different_payloads
         seen_by_neighbour = (await theirs.next())["offerPublished"]
     assert seen_by_referrer["talent"]["candidate"] == {"name": "Erika Muster"}
     assert seen_by_neighbour["talent"]["candidate"] is None
+
+
+async def test_a_subscriber_resuming_later_from_the_same_cursor_gets_the_replay_too(welders):
+    hub = welders
+    viewer = await hub.key("VIEWER", cluster="test-cluster")
+    member = await hub.key("MEMBER", organisation="test-org-1")
+    await hub.query(CREATE_NEED, {"i": welder_need(0)}, member)
+    [first] = (await hub.query("{ matches { edges { node { cursor } } } }", headers=viewer))[
+        "matches"
+    ]["edges"]
+    resume = {"after": first["node"]["cursor"]}
+    init = {"Authorization": viewer["authorization"]}
+    async with hub.subscribe(RESUMED, resume, init=init) as early:
+        await hub.wait_subscribers(1)
+        await hub.query(CREATE_NEED, {"i": welder_need(1)}, member)
+        missed = await early.next()
+        # joining the early one's cohort, the late one would find its replay over
+        async with hub.subscribe(RESUMED, resume, init=init) as late:
+            assert await late.next() == missed

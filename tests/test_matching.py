@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import copy
-import datetime as dt
 import json
 import signal
 import socket
@@ -16,7 +15,7 @@ import websockets
 
 from gateway.store.embedded import free_port
 from tests.client import running_hub, serve, wait_ready
-from tests.records import NEED, OFFER, cluster_file, welder_need
+from tests.records import NEED, OFFER, cluster_file, insert_raw_offers, welder_need
 
 MATCH_FOUND = """
 subscription ($filter: MatchFilter, $after: String) {
@@ -258,29 +257,6 @@ async def test_two_hub_processes_deliver_a_match_made_on_either(hub, settings):
 OFFER_PUBLISHED = "subscription { offerPublished { key description } }"
 
 
-def _raw_offer(i: int, now: dt.datetime) -> dict:
-    """A stored offer with a long description, written straight to the collection."""
-    return {
-        "_id": f"bulk-{i:05d}",
-        "kind": "STAFF",
-        "organisation": "test-org-0",
-        "clusters": ["test-cluster"],
-        "title": f"Angebot {i}",
-        "description": "x" * 5000,
-        "status": "OPEN",
-        "version": 1,
-        "created_at": now,
-        "updated_at": now,
-        "location": {"city": "Hamburg", "state": "HH"},
-        "certifications": [],
-        "period": {"start": now, "end": now + dt.timedelta(days=30)},
-        "skills": ["welding"],
-        "skill_set": ["welding"],
-        "headcount": 1,
-        "terms": [],
-    }
-
-
 async def test_a_stalled_subscriber_is_cut_off_while_others_keep_receiving(settings):
     events = 1500  # 7.5 MB of descriptions: more than the sockets buffer for a stalled reader
     async with running_hub(settings.model_copy(update={"subscriber_queue": 16})) as hub:
@@ -315,12 +291,8 @@ async def test_a_stalled_subscriber_is_cut_off_while_others_keep_receiving(setti
                 ]
 
             reading = asyncio.create_task(read_all())
-            now = dt.datetime.now(dt.UTC)
-            for start in range(0, events, 100):
-                await hub.store.db.offers.insert_many(
-                    [_raw_offer(i, now) for i in range(start, start + 100)]
-                )
-            assert await reading == [f"bulk-{i:05d}" for i in range(events)]
+            published = await insert_raw_offers(hub.store, events)
+            assert await reading == published
 
             # the stalled one, reading at last, finds what was buffered and a clear close
             got = 0

@@ -79,7 +79,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await catalogue.close()
 
     graphql = GraphQLApp(settings)
-    return Starlette(
+    app = Starlette(
         middleware=[Middleware(MaxBodySize, limit=settings.max_body_bytes)],
         routes=[
             Route("/graphql", graphql),  # every method: GraphQL answers the wrong ones
@@ -89,3 +89,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ],
         lifespan=lifespan,
     )
+    app.state.event_streams = graphql.event_streams  # ended first at shutdown (`.server`)
+    return app

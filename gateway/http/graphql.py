@@ -3,7 +3,8 @@
 Authentication and the request budget run before GraphQL sees a request (and, on a
 WebSocket, before each operation starts: `gateway.http.wsprotocol`); requests
 GraphQL cannot even read (not JSON, no query, a wrong method) are answered in
-GraphQL's error shape with a `code`, like every other error.
+GraphQL's error shape with a `code`, like every other error. A request that accepts
+`text/event-stream` is answered with Server-Sent Events (`gateway.http.sse`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from gateway.domain.access import Principal
 from gateway.errors import BadRequest, ClientError, Unavailable, is_outage
 from gateway.http.ratelimit import RateLimiter
 from gateway.http.responses import error_response
+from gateway.http.sse import EventStreams
 from gateway.http.wsprotocol import LegacyWSHandler, TransportWSHandler
 from gateway.services.keys import bearer_token
 from gateway.settings import Settings
@@ -43,6 +45,7 @@ class GraphQLApp(GraphQL):
             max_subscriptions_per_connection=settings.ws_max_subscriptions,
         )
         self.limiter = RateLimiter(settings.rate_limit_per_minute)
+        self.event_streams = EventStreams(settings.ws_keepalive_seconds)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -51,7 +54,10 @@ class GraphQLApp(GraphQL):
         request = Request(scope, receive)
         try:
             scope.setdefault("state", {})["viewer"] = await self._admit(request)
-            response = await self.run(request)
+            if self.event_streams.wanted(request):
+                response = await self.event_streams.respond(self, request)
+            else:
+                response = await self.run(request)
         except ClientError as error:
             response = error_response(error)
         except HTTPException as error:

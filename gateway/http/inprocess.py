@@ -10,6 +10,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from gateway.http.app import create_app, server_options
+from gateway.http.server import Server
 from gateway.settings import Settings
 from gateway.store.embedded import free_port
 
@@ -19,7 +20,7 @@ async def serve_in_process(settings: Settings) -> AsyncIterator[tuple[str, Starl
     """The real app under uvicorn on a free loopback port; yields its base URL and the app."""
     app = create_app(settings)
     port = free_port()
-    server = uvicorn.Server(
+    server = Server(
         uvicorn.Config(
             app,
             host="127.0.0.1",

@@ -17,46 +17,28 @@
   (4403) and no further operation runs on it.
 - The legacy protocol is strict about malformed messages: like `graphql-transport-ws`
   (4400), the hub closes such a connection instead of ignoring its input.
-- Subscriptions with the same operation, variables and view of the data join one
-  cohort (`gateway.live.cohorts`): executed once per event for all of them. One that
-  reads a candidate's personal data shares only with the same key, so the access log
-  names every key it reaches.
+- Subscriptions share cohorts as on every streaming transport (`gateway.http.streaming`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-from collections.abc import Awaitable, Callable
 from contextlib import suppress
-from functools import lru_cache
 from typing import Any
 
-from graphql import (
-    BREAK,
-    FieldNode,
-    GraphQLError,
-    OperationType,
-    Visitor,
-    get_operation_ast,
-    parse,
-    visit,
-)
 from strawberry.http.exceptions import (
     NonJsonMessageReceived,
     NonTextMessageReceived,
     WebSocketDisconnected,
 )
-from strawberry.schema.base import BaseSchema
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 
 from gateway.errors import RateLimited
-from gateway.live.connections import Connection
-from gateway.services.keyring import REVOKED
+from gateway.http.streaming import CohortSchema, KeyWatch
 from resolvers.context import Context
 
 log = logging.getLogger("clusterhub.websocket")
@@ -68,70 +50,6 @@ KEY_CUT_OFF = 4403
 """The socket's API key was revoked or expired (Forbidden, as for a refused key)."""
 
 
-@lru_cache(maxsize=1024)
-def _operation_type(query: str, operation_name: str | None) -> OperationType | None:
-    try:
-        operation = get_operation_ast(parse(query), operation_name)
-    except GraphQLError:
-        return None  # the ordinary path reports it
-    return operation.operation if operation is not None else None
-
-
-def _cohort_key(
-    query: str, operation_name: str | None, variables: dict[str, Any] | None, context: Context
-) -> tuple[Any, ...] | None:
-    """What makes two subscriptions compute the same: None for what is not shared."""
-    viewer = context.viewer
-    if viewer is None or _operation_type(query, operation_name) is not OperationType.SUBSCRIPTION:
-        return None
-    scope = (viewer.role, viewer.cluster, viewer.organisation, viewer.clusters)
-    if _reads_candidates(query):  # the access log names each key that reads personal data
-        scope += (viewer.key_id,)
-    return (query, operation_name, json.dumps(variables or {}, sort_keys=True), scope)
-
-
-class _CandidateFinder(Visitor):
-    """Looks for a referral's `candidate` (personal data) anywhere in a document."""
-
-    found = False
-
-    def enter_field(self, node: FieldNode, *_: Any) -> Any:
-        self.found = node.name.value == "candidate"
-        return BREAK if self.found else None
-
-
-@lru_cache(maxsize=1024)
-def _reads_candidates(query: str) -> bool:
-    finder = _CandidateFinder()
-    with suppress(GraphQLError):
-        visit(parse(query), finder)
-    return finder.found
-
-
-class _CohortSchema:
-    """The schema as a protocol handler runs operations on it: a subscription joins the
-    cohort of the same operation, variables and view; anything else runs on its own."""
-
-    def __init__(self, schema: BaseSchema, context: Context) -> None:
-        self._schema = schema
-        self._context = context
-
-    async def stream(self, query: str, **options: Any) -> Any:
-        return await self._run(self._schema.stream, query, options)
-
-    async def subscribe(self, query: str, **options: Any) -> Any:
-        return await self._run(self._schema.subscribe, query, options)
-
-    async def _run(self, run: Callable[..., Awaitable[Any]], query: str, options: dict) -> Any:
-        key = _cohort_key(
-            query, options.get("operation_name"), options.get("variable_values"), self._context
-        )
-        if key is None:
-            return await run(query, **options)
-        cohorts = self._context.hub.cohorts
-        return cohorts.stream(key, lambda: run(query, **options), self._context.cut_off)
-
-
 def _over_budget(view: Any, context: Context) -> dict[str, Any] | None:
     """Spend a token of the caller's budget for one operation; the error to send when spent."""
     refusal: RateLimited | None = view.limiter.take(context.viewer, context.request)
@@ -141,38 +59,18 @@ def _over_budget(view: Any, context: Context) -> dict[str, Any] | None:
     return {"message": str(refusal), "extensions": extensions}
 
 
-class _KeyWatch:
-    """Keeps a socket registered under its caller's key, so that revoking the key (or
-    its expiry) closes the socket, and refuses operations once it is cut off."""
+def _key_watch(handler: Any) -> KeyWatch:
+    """The handler's socket, registered under its key: closed with KEY_CUT_OFF when cut off."""
 
-    def __init__(self, handler: Any) -> None:
-        self.handler = handler
-        self.connection: Connection | None = None
-        self.cut_off = False
+    async def send_close(reason: str) -> None:
+        with suppress(WebSocketDisconnected, RuntimeError):  # already gone
+            await handler.websocket.close(KEY_CUT_OFF, reason)
 
-    def start(self) -> None:
-        viewer = self.handler.context.viewer
-        if viewer is None or not self.handler.connection_acknowledged or self.connection:
-            return
-        keys = self.handler.context.hub.keys
-        self.connection = keys.connections.add(viewer.key_id, self._close, viewer.expires_at)
-        if keys.was_revoked(viewer.key_id):  # revoked while the socket was being opened
-            keys.connections.cut_off(viewer.key_id, REVOKED)
-
-    def stop(self) -> None:
-        if self.connection is not None:
-            self.handler.context.hub.keys.connections.remove(self.connection)
-            self.connection = None
-
-    def _close(self, reason: str) -> None:
-        self.cut_off = True  # at once: no operation starts from now on
-        self.connection = None
-        task = asyncio.ensure_future(self._send_close(reason))
+    def close(reason: str) -> None:
+        task = asyncio.ensure_future(send_close(reason))
         task.add_done_callback(_log_failure)
 
-    async def _send_close(self, reason: str) -> None:
-        with suppress(WebSocketDisconnected, RuntimeError):  # already gone
-            await self.handler.websocket.close(KEY_CUT_OFF, reason)
+    return KeyWatch(handler.context, close)
 
 
 def _log_failure(task: asyncio.Future[None]) -> None:
@@ -194,13 +92,15 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.schema = _CohortSchema(self.schema, self.context)  # type: ignore[assignment]
-        self.key_watch = _KeyWatch(self)
+        self.schema = CohortSchema(self.schema, self.context)  # type: ignore[assignment]
+        self.key_watch = _key_watch(self)
 
     async def handle_connection_init(self, message: Any) -> None:
         await super().handle_connection_init(message)
+        if not self.connection_acknowledged:
+            return
         self.key_watch.start()
-        if self.connection_acknowledged and self.ping_task is None:
+        if self.ping_task is None:
             self.ping_task = asyncio.create_task(self._ping())
 
     async def _ping(self) -> None:
@@ -232,12 +132,13 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Any, Any]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.schema = _CohortSchema(self.schema, self.context)  # type: ignore[assignment]
-        self.key_watch = _KeyWatch(self)
+        self.schema = CohortSchema(self.schema, self.context)  # type: ignore[assignment]
+        self.key_watch = _key_watch(self)
 
     async def handle_connection_init(self, message: Any) -> None:
         await super().handle_connection_init(message)
-        self.key_watch.start()
+        if self.connection_acknowledged:
+            self.key_watch.start()
 
     async def handle(self) -> None:
         timeout = asyncio.create_task(self._close_unless_initialised())

@@ -55,14 +55,13 @@ def serve(
     ] = None,
 ) -> None:
     """Run the hub: GraphQL on /graphql (HTTP and WebSocket), /healthz and /readyz."""
-    import uvicorn
-
     from gateway.http.app import create_app, server_options
     from gateway.http.logs import configure_logging
+    from gateway.http.server import run
 
     settings = _settings(host=host, port=port, data_dir=data_dir, demo=demo, log_level=log_level)
     configure_logging(settings.log_level)
-    uvicorn.run(
+    run(
         create_app(settings),
         host=settings.host,
         port=settings.port,
