@@ -15,6 +15,7 @@ from starlette.routing import Route, WebSocketRoute
 
 from gateway.http.graphql import GraphQLApp
 from gateway.http.limits import MaxBodySize
+from gateway.http.pages import ROUTES as PAGES
 from gateway.http.probes import healthz, readyz
 from gateway.live.catalogue import COLLECTIONS as CATALOGUE_COLLECTIONS
 from gateway.live.catalogue import Catalogue
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            *PAGES,
         ],
         lifespan=lifespan,
     )

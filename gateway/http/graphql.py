@@ -14,12 +14,14 @@ from typing import Any
 
 from cross_web import HTTPException
 from starlette.requests import HTTPConnection, Request
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 
 from gateway.domain.access import Principal
 from gateway.errors import BadRequest, ClientError, Unavailable, is_outage
+from gateway.http.pages import graphiql_page
 from gateway.http.ratelimit import RateLimiter
 from gateway.http.responses import error_response
 from gateway.http.sse import EventStreams
@@ -80,6 +82,10 @@ class GraphQLApp(GraphQL):
         if refusal := self.limiter.take(viewer, request):
             raise refusal
         return viewer
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """The hub's own GraphiQL page: its assets come from the hub, not a CDN."""
+        return graphiql_page()
 
     async def get_context(self, request: HTTPConnection, response: Any = None) -> Context:
         return Context(
