@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address the HTTP server binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="HTTP port.")
     log_level: Literal["critical", "error", "warning", "info", "debug"] = Field(
-        default="info", description="Log level of the hub."
+        default="info", description="Log level: critical, error, warning, info or debug."
     )
     demo: bool | None = Field(
         default=None,

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+from rich.markup import escape
 
 from gateway.settings import Settings
 from schemas.access import Role
@@ -27,10 +28,15 @@ app = typer.Typer(
     add_completion=False,
 )
 
-DataDir = Annotated[
-    Path | None,
-    typer.Option(help="Data directory of the embedded store [env: CLUSTERHUB_DATA_DIR]."),
-]
+
+def _setting(name: str) -> str:
+    """An option's help: its setting's description and environment variable (escaped: the
+    help is rich markup, where `[...]` is a style and vanishes)."""
+    variable = f"{Settings.model_config['env_prefix']}{name.upper()}"
+    return f"{Settings.model_fields[name].description} {escape(f'[env: {variable}]')}"
+
+
+DataDir = Annotated[Path | None, typer.Option(help=_setting("data_dir"))]
 
 
 def _settings(**overrides: Any) -> Settings:
@@ -39,20 +45,11 @@ def _settings(**overrides: Any) -> Settings:
 
 @app.command()
 def serve(
-    host: Annotated[str | None, typer.Option(help="Bind address [env: CLUSTERHUB_HOST].")] = None,
-    port: Annotated[int | None, typer.Option(help="HTTP port [env: CLUSTERHUB_PORT].")] = None,
+    host: Annotated[str | None, typer.Option(help=_setting("host"))] = None,
+    port: Annotated[int | None, typer.Option(help=_setting("port"))] = None,
     data_dir: DataDir = None,
-    demo: Annotated[
-        bool | None,
-        typer.Option(
-            "--demo/--no-demo",
-            help="Seed the demo data into an empty store [env: CLUSTERHUB_DEMO].",
-        ),
-    ] = None,
-    log_level: Annotated[
-        str | None,
-        typer.Option(help="critical|error|warning|info|debug [env: CLUSTERHUB_LOG_LEVEL]."),
-    ] = None,
+    demo: Annotated[bool | None, typer.Option("--demo/--no-demo", help=_setting("demo"))] = None,
+    log_level: Annotated[str | None, typer.Option(help=_setting("log_level"))] = None,
 ) -> None:
     """Run the hub: GraphQL on /graphql (HTTP and WebSocket), /healthz and /readyz."""
     from gateway.http.app import create_app, server_options
