@@ -87,6 +87,9 @@ class Settings(BaseSettings):
         description="Reverse proxies (addresses or CIDR networks, comma-separated) whose "
         "X-Forwarded-For names the client; empty: trust none, the peer is the client.",
     )
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="Log lines as text, or json: one JSON object per line."
+    )
     embedded_start_timeout: float = Field(
         default=30.0, gt=0, description="Seconds to wait for the embedded store to answer."
     )

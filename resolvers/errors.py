@@ -3,7 +3,8 @@
 The hub's own errors carry their code (`gateway.errors`); GraphQL's get Apollo's
 names (GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, BAD_USER_INPUT for bad
 variables). Anything else is masked as INTERNAL. Field paths are turned from the
-domain's snake_case names into the schema's names on the way out.
+domain's snake_case names into the schema's names on the way out. Every error names
+the request it happened in (`extensions.requestId`), which its log lines carry too.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionContext
 
+from gateway import request_id
 from gateway.errors import ClientError, InputError, Unavailable, error_code, is_outage
 from schemas.graphql.common import UserError
 
@@ -79,10 +81,9 @@ def client_error(error: GraphQLError) -> GraphQLError:
     """The error as the client sees it: the hub's code, GraphQL's, or masked."""
     code = _code(error)
     if code is None:
-        return GraphQLError(
-            "internal error", error.nodes, path=error.path, extensions={"code": "INTERNAL"}
-        )
-    extensions = {**(error.extensions or {}), "code": code}
+        extensions = request_id.in_extensions({"code": "INTERNAL"})
+        return GraphQLError("internal error", error.nodes, path=error.path, extensions=extensions)
+    extensions = request_id.in_extensions({**(error.extensions or {}), "code": code})
     original = error.original_error
     if original is not None and is_outage(original):
         message = "the database is not available right now; retry in a few seconds"
@@ -105,8 +106,8 @@ def log_errors(errors: list[GraphQLError], context: ExecutionContext | None) -> 
         original = error.original_error
         if original is not None and is_outage(original):
             log.warning("%s: the database did not answer (%s)", operation, original)
-        elif _code(error) is not None:
-            log.info("client error in %s: %s", operation, error.message)
+        elif (code := _code(error)) is not None:
+            log.info("client error %s in %s: %s", code, operation, error.message)
         else:
             log.error(
                 "unexpected error in %s at %s", operation, error.path, exc_info=error.original_error

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import IO, Any
 
 import httpx
 import websockets
@@ -145,17 +145,23 @@ async def running_hub(settings: Settings) -> AsyncIterator[HubClient]:
             await client.http.aclose()
 
 
-def serve(settings: Settings, port: int) -> subprocess.Popen[bytes]:
-    """Another hub process (`clusterhub serve`) on the same database."""
+def serve(
+    settings: Settings, port: int, log: IO[bytes] | None = None, **variables: str
+) -> subprocess.Popen[bytes]:
+    """Another hub process (`clusterhub serve`) on the same database, its standard error
+    to `log`, with more environment `variables` (`CLUSTERHUB_LOG_FORMAT="json"`)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CLUSTERHUB_", "MONGODB"))}
     env |= {
         "MONGODB_URI": settings.mongodb_uri or "",
         "CLUSTERHUB_DATABASE": settings.database,
         "CLUSTERHUB_DEMO": "0",
         "CLUSTERHUB_LOG_LEVEL": "warning",
+        **variables,
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "gateway.tools.cli", "serve", "--port", str(port)], env=env
+        [sys.executable, "-m", "gateway.tools.cli", "serve", "--port", str(port)],
+        env=env,
+        stderr=log,
     )
 
 

@@ -17,6 +17,7 @@ from gateway.http.graphql import GraphQLApp
 from gateway.http.limits import MaxBodySize
 from gateway.http.pages import ROUTES as PAGES
 from gateway.http.probes import healthz, readyz
+from gateway.http.requestids import RequestIds
 from gateway.live.catalogue import COLLECTIONS as CATALOGUE_COLLECTIONS
 from gateway.live.catalogue import Catalogue
 from gateway.live.events import EventStream
@@ -44,6 +45,7 @@ def server_options(settings: Settings) -> dict[str, Any]:
         # loopback, where a spoofed header would escape the budget
         "proxy_headers": bool(settings.trusted_proxies),
         "forwarded_allow_ips": list(settings.trusted_proxies),
+        "log_config": None,  # the hub's logging (`gateway.http.logs`) formats uvicorn's too
     }
 
 
@@ -81,7 +83,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     graphql = GraphQLApp(settings)
     app = Starlette(
-        middleware=[Middleware(MaxBodySize, limit=settings.max_body_bytes)],
+        middleware=[
+            Middleware(RequestIds),  # outermost: every response, refusals too, names its id
+            Middleware(MaxBodySize, limit=settings.max_body_bytes),
+        ],
         routes=[
             Route("/graphql", graphql),  # every method: GraphQL answers the wrong ones
             WebSocketRoute("/graphql", graphql),

@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from contextlib import suppress
+from contextlib import AbstractContextManager, suppress
 from typing import Any
 
+import starlette.websockets
 from strawberry.http.exceptions import (
     NonJsonMessageReceived,
     NonTextMessageReceived,
@@ -37,11 +38,15 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 
+from gateway import request_id
 from gateway.errors import RateLimited
 from gateway.http.streaming import CohortSchema, KeyWatch
 from resolvers.context import Context
 
 log = logging.getLogger("clusterhub.websocket")
+
+_CLOSED = (WebSocketDisconnected, starlette.websockets.WebSocketDisconnected)
+"""Sending failed: the socket closed (the client left, or its close is under way)."""
 
 MALFORMED_MESSAGE = 4400
 INIT_TIMEOUT = 4408
@@ -56,7 +61,22 @@ def _over_budget(view: Any, context: Context) -> dict[str, Any] | None:
     if refusal is None:
         return None
     extensions = {"code": refusal.code, "retryAfter": refusal.retry_after}
-    return {"message": str(refusal), "extensions": extensions}
+    return {"message": str(refusal), "extensions": request_id.in_extensions(extensions)}
+
+
+class _OperationIds:
+    """A request id for each operation on a socket: the socket's own (`gateway.http.
+    requestids`) and the operation's number on it, so that an operation's log lines and
+    errors lead back to its socket."""
+
+    def __init__(self) -> None:
+        self.socket = request_id.current() or request_id.accept(None)
+        self.count = 0
+
+    def next(self) -> AbstractContextManager[str]:
+        """The next operation's id, current within the block (and the operation's task)."""
+        self.count += 1
+        return request_id.bound(f"{self.socket}.{self.count}")
 
 
 def _key_watch(handler: Any) -> KeyWatch:
@@ -94,6 +114,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
         super().__init__(*args, **kwargs)
         self.schema = CohortSchema(self.schema, self.context)  # type: ignore[assignment]
         self.key_watch = _key_watch(self)
+        self.operation_ids = _OperationIds()
 
     async def handle_connection_init(self, message: Any) -> None:
         await super().handle_connection_init(message)
@@ -116,10 +137,17 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
             reason = f"too many subscriptions: at most {limit} per connection"
             await self.websocket.close(code=TOO_MANY_SUBSCRIPTIONS, reason=reason)
             return
-        if self.connection_acknowledged and (error := _over_budget(self.view, self.context)):
-            await self.send_message({"id": message["id"], "type": "error", "payload": [error]})
+        with self.operation_ids.next():
+            if self.connection_acknowledged and (error := _over_budget(self.view, self.context)):
+                await self.send_message({"id": message["id"], "type": "error", "payload": [error]})
+                return
+            await super().handle_subscribe(message)
+
+    async def handle_task_exception(self, error: Exception) -> None:
+        if isinstance(error, _CLOSED):  # the client's doing, not the hub's
+            log.info("the socket closed before an operation's result was sent")
             return
-        await super().handle_subscribe(message)
+        await super().handle_task_exception(error)
 
     async def shutdown(self) -> None:
         self.key_watch.stop()
@@ -134,6 +162,7 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Any, Any]):
         super().__init__(*args, **kwargs)
         self.schema = CohortSchema(self.schema, self.context)  # type: ignore[assignment]
         self.key_watch = _key_watch(self)
+        self.operation_ids = _OperationIds()
 
     async def handle_connection_init(self, message: Any) -> None:
         await super().handle_connection_init(message)
@@ -160,6 +189,12 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Any, Any]):
             await _cancel(self.keep_alive_task)
             await self.cleanup()
 
+    async def handle_async_results(self, *args: Any, **kwargs: Any) -> None:
+        try:
+            await super().handle_async_results(*args, **kwargs)
+        except _CLOSED:  # the client's doing, not the hub's
+            log.info("the socket closed before an operation's result was sent")
+
     async def _close_unless_initialised(self) -> None:
         await asyncio.sleep(self.view.connection_init_wait_timeout.total_seconds())
         if not self.connection_acknowledged:
@@ -178,7 +213,8 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Any, Any]):
             reason = f"too many subscriptions: at most {limit} per connection"
             await self.websocket.close(code=TOO_MANY_SUBSCRIPTIONS, reason=reason)
             return
-        if self.connection_acknowledged and (error := _over_budget(self.view, self.context)):
-            await self.send_message({"id": message["id"], "type": "error", "payload": error})
-            return
-        await super().handle_start(message)
+        with self.operation_ids.next():
+            if self.connection_acknowledged and (error := _over_budget(self.view, self.context)):
+                await self.send_message({"id": message["id"], "type": "error", "payload": error})
+                return
+            await super().handle_start(message)

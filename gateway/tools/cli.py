@@ -50,14 +50,22 @@ def serve(
     data_dir: DataDir = None,
     demo: Annotated[bool | None, typer.Option("--demo/--no-demo", help=_setting("demo"))] = None,
     log_level: Annotated[str | None, typer.Option(help=_setting("log_level"))] = None,
+    log_format: Annotated[str | None, typer.Option(help=_setting("log_format"))] = None,
 ) -> None:
     """Run the hub: GraphQL on /graphql (HTTP and WebSocket), /healthz and /readyz."""
     from gateway.http.app import create_app, server_options
     from gateway.http.logs import configure_logging
     from gateway.http.server import run
 
-    settings = _settings(host=host, port=port, data_dir=data_dir, demo=demo, log_level=log_level)
-    configure_logging(settings.log_level)
+    settings = _settings(
+        host=host,
+        port=port,
+        data_dir=data_dir,
+        demo=demo,
+        log_level=log_level,
+        log_format=log_format,
+    )
+    configure_logging(settings.log_level, settings.log_format)
     run(
         create_app(settings),
         host=settings.host,
