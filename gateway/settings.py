@@ -87,6 +87,7 @@ class Settings(BaseSettings):
         description="Reverse proxies (addresses or CIDR networks, comma-separated) whose "
         "X-Forwarded-For names the client; empty: trust none, the peer is the client.",
     )
+    metrics: bool = Field(default=True, description="Serve Prometheus metrics on /metrics.")
     log_format: Literal["text", "json"] = Field(
         default="text", description="Log lines as text, or json: one JSON object per line."
     )

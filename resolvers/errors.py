@@ -77,6 +77,11 @@ def _code(error: GraphQLError) -> str | None:
     return error_code(original)
 
 
+def client_code(error: GraphQLError) -> str:
+    """The code the client sees for an error."""
+    return _code(error) or "INTERNAL"
+
+
 def client_error(error: GraphQLError) -> GraphQLError:
     """The error as the client sees it: the hub's code, GraphQL's, or masked."""
     code = _code(error)

@@ -12,6 +12,7 @@ from resolvers.costlimit import QueryCost
 from resolvers.errors import ClientErrors, log_errors
 from resolvers.eventids import EventIds
 from resolvers.introspection import NoIntrospection
+from resolvers.metrics import Observer, OperationMetrics
 from resolvers.mutation import Mutation
 from resolvers.query import Query
 from resolvers.subscription import Subscription
@@ -25,9 +26,9 @@ class Schema(strawberry.federation.Schema):
         log_errors(errors, execution_context)
 
 
-def build_schema(settings: Settings | None = None) -> Schema:
+def build_schema(settings: Settings | None = None, observer: Observer | None = None) -> Schema:
     """The schema with the request limits, cost budget and timeout of `settings`
-    (defaults when None)."""
+    (defaults when None), reporting its operations to `observer` (`resolvers.metrics`)."""
     settings = settings or Settings()
     extensions: list = [
         ClientErrors,
@@ -40,4 +41,6 @@ def build_schema(settings: Settings | None = None) -> Schema:
     ]
     if not settings.introspection:
         extensions.append(NoIntrospection)
+    if observer is not None:  # first, so that its time covers the others' work
+        extensions.insert(0, lambda: OperationMetrics(observer))
     return Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)

@@ -13,6 +13,7 @@ from typing import IO, Any
 
 import httpx
 import websockets
+from prometheus_client.parser import text_string_to_metric_families
 
 from gateway.http.inprocess import serve_in_process
 from gateway.services.demo import seed_dir
@@ -77,6 +78,17 @@ class HubClient:
         if body.get("errors"):
             raise GraphQLError(body["errors"])
         return body["data"]
+
+    async def metrics(self) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+        """The samples of `GET /metrics`, parsed as Prometheus parses them, by name and
+        labels."""
+        response = await self.http.get("/metrics")
+        assert response.status_code == 200, response.text
+        return {
+            (sample.name, frozenset(sample.labels.items())): sample.value
+            for family in text_string_to_metric_families(response.text)
+            for sample in family.samples
+        }
 
     async def wait_subscribers(self, count: int, timeout: float = 5.0) -> None:
         """Wait until `count` subscriptions are live: members of cohorts whose shared

@@ -303,6 +303,11 @@ async def test_a_stalled_subscriber_is_cut_off_while_others_keep_receiving(setti
             assert got < events
             assert closed.value.rcvd.code == 4008
             assert "too slow" in closed.value.rcvd.reason
+        # operators see it: one subscriber cut off, its full queue and the event it had
+        # no room for lost
+        samples = await hub.metrics()
+        assert samples[("clusterhub_subscribers_cut_off_total", frozenset())] == 1
+        assert samples[("clusterhub_subscription_events_dropped_total", frozenset())] == 16 + 1
 
 
 COVERAGE = """

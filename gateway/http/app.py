@@ -15,6 +15,7 @@ from starlette.routing import Route, WebSocketRoute
 
 from gateway.http.graphql import GraphQLApp
 from gateway.http.limits import MaxBodySize
+from gateway.http.metrics import Metrics
 from gateway.http.pages import ROUTES as PAGES
 from gateway.http.probes import healthz, readyz
 from gateway.http.requestids import RequestIds
@@ -81,7 +82,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await events.stop()  # ends every subscription before the client closes
                 await catalogue.close()
 
-    graphql = GraphQLApp(settings)
+    metrics = Metrics()
+    graphql = GraphQLApp(settings, metrics)
     app = Starlette(
         middleware=[
             Middleware(RequestIds),  # outermost: every response, refusals too, names its id
@@ -92,6 +94,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            *([Route("/metrics", metrics.endpoint)] if settings.metrics else []),
             *PAGES,
         ],
         lifespan=lifespan,

@@ -20,7 +20,8 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 
 from gateway.domain.access import Principal
-from gateway.errors import BadRequest, ClientError, Unavailable, is_outage
+from gateway.errors import BadRequest, ClientError, ClusterHubError, Unavailable, is_outage
+from gateway.http.metrics import Metrics
 from gateway.http.pages import graphiql_page
 from gateway.http.ratelimit import RateLimiter
 from gateway.http.responses import error_response
@@ -38,15 +39,16 @@ class GraphQLApp(GraphQL):
     graphql_ws_handler_class = LegacyWSHandler
     graphql_transport_ws_handler_class = TransportWSHandler
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, metrics: Metrics) -> None:
         super().__init__(
-            build_schema(settings),
+            build_schema(settings, metrics),
             keep_alive=True,
             keep_alive_interval=settings.ws_keepalive_seconds,
             connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
             max_subscriptions_per_connection=settings.ws_max_subscriptions,
         )
         self.limiter = RateLimiter(settings.rate_limit_per_minute)
+        self.metrics = metrics
         self.event_streams = EventStreams(settings.ws_keepalive_seconds)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -61,14 +63,19 @@ class GraphQLApp(GraphQL):
             else:
                 response = await self.run(request)
         except ClientError as error:
-            response = error_response(error)
+            response = self._refuse(error)
         except HTTPException as error:
-            response = error_response(BadRequest(error.reason, error.status_code))
+            response = self._refuse(BadRequest(error.reason, error.status_code))
         except Exception as error:
             if not is_outage(error):
                 raise
-            response = error_response(_unavailable())
+            response = self._refuse(_unavailable())
         await response(scope, receive, send)
+
+    def _refuse(self, error: ClusterHubError) -> Response:
+        """The answer to a request GraphQL does not run, counted."""
+        self.metrics.refused(error)
+        return error_response(error)
 
     async def _admit(self, request: Request) -> Principal | None:
         """The caller behind the request's key, if it is within its request budget."""
@@ -107,6 +114,7 @@ class GraphQLApp(GraphQL):
                 context.viewer = await context.hub.keys.authenticate(token)
             except ClientError as error:  # counted like a bad key over HTTP
                 refusal = self.limiter.take(None, context.request) or error
+                self.metrics.refused(refusal)
                 raise ConnectionRejectionError(
                     {"message": str(refusal), "code": refusal.code}
                 ) from None

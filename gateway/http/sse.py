@@ -176,7 +176,7 @@ class EventStreams:
             raise HTTPException(400, _SSE.batching_error)
         context = await view.get_context(request, None)
         context.resume_after = request.headers.get("last-event-id")
-        results = await CohortSchema(view.schema, context).stream(
+        results = await CohortSchema(view.schema, context, view.metrics).stream(
             data.query,
             variable_values=data.variables,
             context_value=context,

@@ -34,6 +34,7 @@ from graphql import (
 )
 from strawberry.schema.base import BaseSchema
 
+from gateway.http.metrics import Metrics
 from gateway.live.connections import Close, Connection
 from gateway.services.keyring import REVOKED
 from resolvers.context import Context
@@ -109,11 +110,13 @@ def _cohort_key(
 
 class CohortSchema:
     """The schema as a transport runs operations on it: a subscription joins the cohort
-    of the same operation, variables and view; anything else runs on its own."""
+    of the same operation, variables and view; anything else runs on its own. Each
+    subscriber's stream is counted in `metrics`."""
 
-    def __init__(self, schema: BaseSchema, context: Context) -> None:
+    def __init__(self, schema: BaseSchema, context: Context, metrics: Metrics) -> None:
         self._schema = schema
         self._context = context
+        self._metrics = metrics
 
     async def stream(self, query: str, **options: Any) -> Any:
         return await self._run(self._schema.stream, query, options)
@@ -125,10 +128,14 @@ class CohortSchema:
         key = _cohort_key(
             query, options.get("operation_name"), options.get("variable_values"), self._context
         )
-        if key is None:
-            return await run(query, **options)
-        cohorts = self._context.hub.cohorts
-        return cohorts.stream(key, lambda: run(query, **options), self._context.cut_off)
+        if key is not None:
+            cohorts = self._context.hub.cohorts
+            results = cohorts.stream(key, lambda: run(query, **options), self._context.cut_off)
+        else:
+            results = await run(query, **options)
+        if _operation_type(query, options.get("operation_name")) is OperationType.SUBSCRIPTION:
+            return self._metrics.stream(results)
+        return results
 
 
 class KeyWatch:

@@ -60,6 +60,7 @@ def _over_budget(view: Any, context: Context) -> dict[str, Any] | None:
     refusal: RateLimited | None = view.limiter.take(context.viewer, context.request)
     if refusal is None:
         return None
+    view.metrics.refused(refusal)
     extensions = {"code": refusal.code, "retryAfter": refusal.retry_after}
     return {"message": str(refusal), "extensions": request_id.in_extensions(extensions)}
 
@@ -112,7 +113,9 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.schema = CohortSchema(self.schema, self.context)  # type: ignore[assignment]
+        self.schema = CohortSchema(  # type: ignore[assignment]
+            self.schema, self.context, self.view.metrics
+        )
         self.key_watch = _key_watch(self)
         self.operation_ids = _OperationIds()
 
@@ -160,7 +163,9 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Any, Any]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.schema = CohortSchema(self.schema, self.context)  # type: ignore[assignment]
+        self.schema = CohortSchema(  # type: ignore[assignment]
+            self.schema, self.context, self.view.metrics
+        )
         self.key_watch = _key_watch(self)
         self.operation_ids = _OperationIds()
 

@@ -15,7 +15,7 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from typing import Any
 
-from gateway.live.events import CutOff, replace_all
+from gateway.live.events import CutOff, Overflows, replace_all
 
 _END = object()
 """Queued after the last result: the cohort's stream ended."""
@@ -29,9 +29,10 @@ class _TooSlow:
 
 
 class _Cohort:
-    def __init__(self, key: Hashable, start: Start, queue_size: int) -> None:
+    def __init__(self, key: Hashable, start: Start, queue_size: int, overflows: Overflows) -> None:
         self.key = key
         self.queue_size = queue_size
+        self.overflows = overflows
         self.members: set[asyncio.Queue[Any]] = set()
         self.ended = False
         self.task = asyncio.create_task(self._run(start), name=f"cohort {key!r:.60}")
@@ -62,6 +63,7 @@ class _Cohort:
             queue.put_nowait(result)
         except asyncio.QueueFull:
             self.members.discard(queue)
+            self.overflows.count(queue)
             replace_all(queue, _TooSlow(f"too slow: fell {self.queue_size} events behind"))
 
     def _finish(self, last: Any) -> None:
@@ -78,6 +80,8 @@ class Cohorts:
 
     def __init__(self, queue_size: int = 256) -> None:
         self.queue_size = queue_size
+        self.overflows = Overflows()
+        """The members cut off for falling behind, and the results they lost."""
         self._cohorts: dict[Hashable, _Cohort] = {}
 
     @property
@@ -94,7 +98,7 @@ class Cohorts:
         """This member's view of the cohort `key`, started with `start` if there is none."""
         cohort = self._cohorts.get(key)
         if cohort is None or cohort.ended:
-            cohort = self._cohorts[key] = _Cohort(key, start, self.queue_size)
+            cohort = self._cohorts[key] = _Cohort(key, start, self.queue_size, self.overflows)
         queue = cohort.join()
         try:
             while True:

@@ -38,6 +38,21 @@ Tap = Callable[[str, Event], None]
 document is then only `{"_id": ...}`), in commit order, before any subscriber."""
 
 
+@dataclass
+class Overflows:
+    """Subscribers cut off for falling a whole queue behind, and the events they lost
+    (for the hub's metrics)."""
+
+    subscribers: int = 0
+    events: int = 0
+
+    def count(self, queue: asyncio.Queue[Any]) -> None:
+        """One more subscriber cut off: what `queue` holds and the event it had no room for
+        are lost."""
+        self.subscribers += 1
+        self.events += queue.qsize() + 1
+
+
 def replace_all(queue: asyncio.Queue[Any], item: Any) -> None:
     """Drop what `queue` holds and leave `item` alone in it (room for a last word)."""
     while not queue.empty():
@@ -57,12 +72,18 @@ class Subscriber:
     """One live subscription: a filter over a collection's changes and a bounded queue."""
 
     def __init__(
-        self, collection: str, predicate: Predicate, maxsize: int, on_cut_off: CutOff | None
+        self,
+        collection: str,
+        predicate: Predicate,
+        maxsize: int,
+        on_cut_off: CutOff | None,
+        overflows: Overflows,
     ) -> None:
         self.collection = collection
         self.predicate = predicate
         self.queue: asyncio.Queue[Event | BaseException] = asyncio.Queue(maxsize)
         self.on_cut_off = on_cut_off
+        self.overflows = overflows
         self.closed = False
 
     def offer(self, event: Event) -> None:
@@ -72,6 +93,7 @@ class Subscriber:
             self.queue.put_nowait(event)
         except asyncio.QueueFull:
             reason = f"too slow: fell {self.queue.maxsize} events behind"
+            self.overflows.count(self.queue)
             self.close(SubscriberTooSlow(reason))
             if self.on_cut_off is not None:
                 task = asyncio.create_task(self.on_cut_off(reason))
@@ -103,6 +125,8 @@ class EventStream:
         self.store = store
         self.collections = collections
         self.queue_size = queue_size
+        self.overflows = Overflows()
+        """The subscribers this stream cut off, and the events they lost."""
         self._subscribers: set[Subscriber] = set()
         self._taps: list[Tap] = []
         self._task: asyncio.Task[None] | None = None
@@ -133,7 +157,7 @@ class EventStream:
     def subscribe(
         self, collection: str, predicate: Predicate, on_cut_off: CutOff | None = None
     ) -> Iterator[Subscriber]:
-        subscriber = Subscriber(collection, predicate, self.queue_size, on_cut_off)
+        subscriber = Subscriber(collection, predicate, self.queue_size, on_cut_off, self.overflows)
         self._subscribers.add(subscriber)
         try:
             yield subscriber

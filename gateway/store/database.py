@@ -34,6 +34,8 @@ class Store:
         self.journal = journal
         self.available = True
         """False while a supervised store is known to be down (see `gateway.store.open`)."""
+        self.listings_matched = 0
+        """Listings this handle finished matching (`matchqueue.done`), for the hub's metrics."""
         write_concern = WriteConcern(w=1, j=True) if journal else WriteConcern(w=1)
         self.db: AsyncIOMotorDatabase = client.get_database(database, write_concern=write_concern)
 

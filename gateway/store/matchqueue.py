@@ -90,6 +90,7 @@ async def done(store: Store, collection: str, docs: Sequence[Doc]) -> None:
             ],
             ordered=False,
         )
+        store.listings_matched += len(docs)
 
 
 async def pending(store: Store) -> int:
