@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -87,6 +88,12 @@ class Settings(BaseSettings):
         description="Reverse proxies (addresses or CIDR networks, comma-separated) whose "
         "X-Forwarded-For names the client; empty: trust none, the peer is the client.",
     )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Browser origins (`https://portal.example.org`, comma-separated; `*` for "
+        "any) that may call the API from their pages and open its WebSockets; empty: only "
+        "the hub's own pages.",
+    )
     metrics: bool = Field(default=True, description="Serve Prometheus metrics on /metrics.")
     log_format: Literal["text", "json"] = Field(
         default="text", description="Log lines as text, or json: one JSON object per line."
@@ -99,16 +106,51 @@ class Settings(BaseSettings):
     @classmethod
     def _proxy_networks(cls, value: Any) -> Any:
         """Comma-separated in the environment; each a valid address or network."""
-        if isinstance(value, str):
-            value = [item for item in value.split(",") if item.strip()]
-        if not isinstance(value, list):
-            return value  # the type check reports it
-        return [str(ipaddress.ip_network(str(item).strip(), strict=False)) for item in value]
+        items = _comma_separated(value)
+        if not isinstance(items, list):
+            return items  # the type check reports it
+        return [str(ipaddress.ip_network(item, strict=False)) for item in items]
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: Any) -> Any:
+        """Comma-separated in the environment; each `*` or exactly what a browser sends as
+        `Origin` (scheme, host, a port other than the default; no path, no trailing slash),
+        else it never matches."""
+        items = _comma_separated(value)
+        if not isinstance(items, list):
+            return items
+        for item in items:
+            origin = _ORIGIN.fullmatch(item)
+            if item != "*" and (
+                origin is None or origin["port"] == _DEFAULT_PORTS[origin["scheme"]]
+            ):
+                raise ValueError(
+                    f"{item!r} is not an origin as browsers send it: scheme, lower-case "
+                    "host, a port unless the default, no path, e.g. https://portal.example.org"
+                )
+        return items
 
     @property
     def seeds_demo(self) -> bool:
         """Demo data by default only where no real database is configured."""
         return self.demo if self.demo is not None else self.mongodb_uri is None
+
+
+_ORIGIN = re.compile(r"(?P<scheme>https?)://([a-z0-9.-]+|\[[0-9a-f:.]+\])(:(?P<port>[0-9]{1,5}))?")
+"""A serialised origin as browsers send it: lower-case scheme and host, optional port."""
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
+"""Ports browsers leave out of an origin."""
+
+
+def _comma_separated(value: Any) -> Any:
+    """A list setting given as one comma-separated string (the environment's form), its
+    items stripped; anything else as it is, for the type check."""
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list):
+        return value
+    return [item for item in (str(v).strip() for v in value) if item]
 
 
 @lru_cache

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from gateway.settings import Settings
@@ -25,6 +27,32 @@ def test_serve_help_names_the_environment_variable_of_each_option():
         ("--data-dir", "CLUSTERHUB_DATA_DIR"),
         ("--demo", "CLUSTERHUB_DEMO"),
         ("--log-level", "CLUSTERHUB_LOG_LEVEL"),
+        ("--log-format", "CLUSTERHUB_LOG_FORMAT"),
     ):
         [line] = [line for line in result.output.splitlines() if f" {option} " in line]
         assert f"[env: {variable}]" in line
+
+
+def test_list_settings_are_read_comma_separated_from_the_environment(monkeypatch):
+    monkeypatch.setenv(
+        "CLUSTERHUB_CORS_ORIGINS", "https://portal.example.org, http://localhost:5173"
+    )
+    monkeypatch.setenv("CLUSTERHUB_TRUSTED_PROXIES", "10.0.0.1,10.1.0.0/16")
+    settings = Settings(_env_file=None)
+
+    assert settings.cors_origins == ["https://portal.example.org", "http://localhost:5173"]
+    assert settings.trusted_proxies == ["10.0.0.1/32", "10.1.0.0/16"]
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "https://portal.example.org/",
+        "https://portal.example.org/app",
+        "https://portal.example.org:443",
+        "portal.example.org",
+    ],
+)
+def test_an_origin_no_browser_would_send_is_refused_at_start(origin):
+    with pytest.raises(ValidationError, match="not an origin"):
+        Settings(_env_file=None, cors_origins=origin)

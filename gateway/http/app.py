@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route, WebSocketRoute
 
+from gateway.http.cors import cors_middleware
 from gateway.http.graphql import GraphQLApp
 from gateway.http.limits import MaxBodySize
 from gateway.http.metrics import Metrics
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app = Starlette(
         middleware=[
             Middleware(RequestIds),  # outermost: every response, refusals too, names its id
+            *cors_middleware(settings),
             Middleware(MaxBodySize, limit=settings.max_body_bytes),
         ],
         routes=[

@@ -46,6 +46,7 @@ class GraphQLApp(GraphQL):
             keep_alive_interval=settings.ws_keepalive_seconds,
             connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
             max_subscriptions_per_connection=settings.ws_max_subscriptions,
+            allowed_origins=settings.cors_origins,  # the WebSocket side of `.cors`
         )
         self.limiter = RateLimiter(settings.rate_limit_per_minute)
         self.metrics = metrics
