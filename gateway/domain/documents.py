@@ -61,8 +61,9 @@ def _finish(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def skill_document(skill: Skill) -> dict[str, Any]:
-    doc = skill.model_dump(exclude={"id"})
+    doc = skill.model_dump(exclude={"id", "esco"})
     doc["_id"] = skill.id
+    doc["esco"] = str(skill.esco) if skill.esco else None
     doc["terms"] = search_terms(skill.id, skill.de, skill.en, *skill.synonyms)
     return _finish(doc)
 

@@ -17,11 +17,22 @@ class Skill:
     category: SkillCategory
     synonyms: list[str]
     related_ids: list[str]
+    implies_ids: list[str] = strawberry.field(description="Ids of the skills it implies.")
+    family: str | None = strawberry.field(description="A family of ordered levels (CEFR).")
+    level: int | None = strawberry.field(description="Higher levels imply lower ones.")
+    regulated: bool = strawberry.field(
+        description="A licence or legal certificate: only holding it (or what implies it) "
+        "counts, never a related skill."
+    )
+    esco: str | None = strawberry.field(description="The ESCO concept URI, where one exists.")
 
     @strawberry.field
     async def related(self, info: strawberry.Info) -> list[Skill]:
-        docs = await info.context.loaders.skills.load_many(self.related_ids)
-        return [Skill.from_document(d) for d in docs if d]
+        return await load_skills(info, self.related_ids)
+
+    @strawberry.field(description="Skills whoever holds this one holds too.")
+    async def implies(self, info: strawberry.Info) -> list[Skill]:
+        return await load_skills(info, self.implies_ids)
 
     @classmethod
     def from_document(cls, doc: dict[str, Any]) -> Self:
@@ -32,6 +43,11 @@ class Skill:
             category=SkillCategory(doc["category"]),
             synonyms=doc.get("synonyms", []),
             related_ids=doc.get("related", []),
+            implies_ids=doc.get("implies", []),
+            family=doc.get("family"),
+            level=doc.get("level"),
+            regulated=doc.get("regulated", False),
+            esco=doc.get("esco"),
         )
 
 
