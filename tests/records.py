@@ -6,6 +6,8 @@ import copy
 import datetime as dt
 from typing import Any
 
+from gateway.domain.candidates import CandidateIndex
+
 CLUSTER = {
     "id": "test-cluster",
     "name": "Testnetzwerk Nord",
@@ -121,3 +123,11 @@ def _raw_offer(i: int, now: dt.datetime) -> dict:
         "headcount": 1,
         "terms": [],
     }
+
+
+def indexed(docs: list[dict[str, Any]]) -> CandidateIndex:
+    """An in-memory candidate index (what a catalogue holds) of `docs`."""
+    index = CandidateIndex()
+    for doc in docs:
+        index.put(doc)
+    return index

@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 from gateway.domain.conditions import AllOf, AnyOf, Compare, Equals, Filter, NotEqual
 from gateway.domain.cursors import decode_cursor, decode_sequence, encode_cursor
 from gateway.domain.geo import cell_of, cells_within, haversine_km
+from gateway.domain.lifetime import Lifetime
 from gateway.domain.paging import MAX_PAGE, PageRequest
-from gateway.domain.scoring import fit
+from gateway.domain.scoring import fit as score
 from gateway.domain.taxonomy import Taxonomy
 from gateway.errors import InputError
 
@@ -23,6 +24,11 @@ TAXONOMY = Taxonomy(
     ]
 )
 HAMBURG = {"city": "Hamburg", "state": "HH", "lat": 53.55, "lon": 9.99}
+NOW = Lifetime(dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
+
+
+def fit(offer: dict, need: dict, taxonomy: Taxonomy, trainings: list[dict] = ()):
+    return score(offer, need, taxonomy, trainings, lifetime=NOW)
 
 
 def _day(n: int) -> dt.datetime:
@@ -64,13 +70,21 @@ def test_the_score_follows_the_documented_formula():
     quantity = 2 / 4
     period = 5 / 10
     distance = 1.0  # the same place
+    employment = 1.0  # staff on loan for a temporary need
     assert found.score == pytest.approx(
-        0.55 * skills + 0.20 * quantity + 0.15 * period + 0.10 * distance, abs=1e-4
+        0.50 * skills + 0.15 * quantity + 0.15 * period + 0.10 * distance + 0.10 * employment,
+        abs=1e-4,
     )
-    assert (found.matched_skills, found.related_skills, found.missing_skills) == (
-        ["a"],
-        ["b"],
-        ["c"],
+    explained = found.explanation()
+    assert (
+        explained["matched_skills"],
+        explained["related_skills"],
+        explained["missing_skills"],
+    ) == (["a"], ["b"], ["c"])
+    # from the offer's side: both of its people are used, for 5 of its 26 days
+    assert found.offer_score == pytest.approx(
+        0.50 * skills + 0.15 * 1.0 + 0.15 * 5 / 26 + 0.10 * distance + 0.10 * employment,
+        abs=1e-4,
     )
 
 
@@ -88,11 +102,13 @@ def test_distance_counts_half_when_unknown_and_falls_to_zero_at_the_radius():
 def test_a_missing_required_skill_needs_a_training_that_teaches_it():
     offer = _offer(skills=["a"])
     assert fit(offer, _need(), TAXONOMY) is None
-    course = {"_id": "course", "skills": ["b"]}
+    course = {"_id": "course", "skills": ["b"], "period": {"start": _day(-20), "end": _day(-5)}}
     found = fit(offer, _need(), TAXONOMY, [course])
     assert found.suggested_trainings == ["course"]
     skills = (2 * 1 + 2 * 0.4 + 0) / 5
-    assert found.score == pytest.approx(0.55 * skills + 0.2 * 0.5 + 0.15 * 0.5 + 0.1, abs=1e-4)
+    assert found.score == pytest.approx(
+        0.50 * skills + 0.15 * 0.5 + 0.15 * 0.5 + 0.1 + 0.1, abs=1e-4
+    )
 
 
 @pytest.mark.parametrize(

@@ -191,6 +191,7 @@ async def test_missing_skills_a_training_teaches_still_match_with_the_training(h
             skills=["forklift-licence"],
             seats=12,
             headcount=None,
+            period={"start": "2026-12-07", "end": "2026-12-18"},  # done early in the need
         )
     )
     del data["offers"][-1]["headcount"]

@@ -11,11 +11,14 @@ many of the asked skills they hold. Only the fields matching reads are kept.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
+
+from gateway.domain.lifetime import Lifetime
 
 Doc = dict[str, Any]
 
@@ -40,6 +43,8 @@ MATCHING_FIELDS = (
     "headcount",
     "consent.given_at",
     "skill_set",
+    "employment",
+    "arrangement",
 )
 """What scoring, sharing and a match's stored fields read of a listing (a projection)."""
 
@@ -92,8 +97,12 @@ class CandidateQuery:
     cells: frozenset[str] | None = None
     holding_each: tuple[frozenset[str], ...] = ()
     requiring_within: frozenset[str] | None = None
+    lifetime: Lifetime | None = None
+    """When given, listings whose time is over (see `Lifetime.lapsed`) are left out."""
     admits: Callable[[Doc], bool] | None = None
     """A last, exact test (visibility, distance) so that the cut keeps only real pairs."""
+    bound: Callable[[Doc], float] | None = None
+    """An upper bound of a candidate's score: `ranked` orders by it."""
 
 
 class CandidateIndex:
@@ -133,6 +142,10 @@ class CandidateIndex:
         """Skills some open listing of `kind` holds (e.g. what any TRAINING teaches)."""
         return frozenset(skill for (k, skill), n in self._kind_skills.items() if k == kind and n)
 
+    def lapsed(self, lifetime: Lifetime) -> list[str]:
+        """Ids of the listings whose time is over (see `Lifetime.lapsed`)."""
+        return sorted(i for i, doc in self._docs.items() if lifetime.lapsed(doc))
+
     def remove(self, listing_id: str) -> None:
         old = self._docs.pop(listing_id, None)
         if old is None:
@@ -152,6 +165,25 @@ class CandidateIndex:
     def find(self, query: CandidateQuery, limit: int) -> list[Doc]:
         """Up to `limit` listings for `query`, those holding most of its skills first
         (ties by id, so the same state gives the same answer)."""
+        ranked = sorted((-count, listing_id) for listing_id, count in self._matching(query))
+        return [self._docs[listing_id] for _, listing_id in ranked[:limit]]
+
+    def ranked(self, query: CandidateQuery) -> Iterator[tuple[float, Doc]]:
+        """Every listing for `query` with its `query.bound`, highest bound first (then
+        most skills held, then id), produced lazily: a caller that stops early pays
+        for a heap, not a sort."""
+        assert query.bound is not None
+        heap = [
+            (-query.bound(self._docs[listing_id]), -count, listing_id)
+            for listing_id, count in self._matching(query)
+        ]
+        heapq.heapify(heap)
+        while heap:
+            bound, _, listing_id = heapq.heappop(heap)
+            yield -bound, self._docs[listing_id]
+
+    def _matching(self, query: CandidateQuery) -> Iterator[tuple[str, int]]:
+        """(id, skills of the query held) of every listing for `query`."""
         shared: Counter[str] = Counter()
         for skill in set(query.skills):
             by_cell = self._postings.get(skill)
@@ -163,12 +195,7 @@ class CandidateIndex:
                 groups = (by_cell[c] for c in (*query.cells, None) if c in by_cell)
             for ids in groups:
                 shared.update(ids)
-        ranked = sorted(
-            (-count, listing_id)
-            for listing_id, count in shared.items()
-            if self._admits(listing_id, query)
-        )
-        return [self._docs[listing_id] for _, listing_id in ranked[:limit]]
+        return ((i, count) for i, count in shared.items() if self._admits(i, query))
 
     def _admits(self, listing_id: str, query: CandidateQuery) -> bool:
         doc = self._docs[listing_id]
@@ -186,5 +213,7 @@ class CandidateIndex:
             return False
         held = self._skills[listing_id]
         if not all(not held.isdisjoint(cover) for cover in query.holding_each):
+            return False
+        if query.lifetime is not None and query.lifetime.lapsed(doc):
             return False
         return query.admits is None or query.admits(doc)

@@ -19,6 +19,7 @@ import networkx as nx
 from gateway.domain.access import Sharing
 from gateway.domain.conditions import AnyOf, Equals, Filter, all_of
 from gateway.domain.filters import PartyFilter
+from gateway.domain.lifetime import Lifetime
 from gateway.domain.scoring import fit, people_offered
 from gateway.domain.taxonomy import Taxonomy
 from schemas.common import Status
@@ -85,21 +86,28 @@ def _filled(flow: dict, needs: Sequence[Doc]) -> dict[str, int]:
 
 
 def coverage(
-    needs: Sequence[Doc], offers: Sequence[Doc], taxonomy: Taxonomy, sharing: Sharing
+    needs: Sequence[Doc],
+    offers: Sequence[Doc],
+    taxonomy: Taxonomy,
+    sharing: Sharing,
+    lifetime: Lifetime,
 ) -> Coverage:
-    """Maximum one-to-one coverage of STAFF `needs` by STAFF and TALENT `offers`."""
-    needs = [n for n in needs if n["kind"] == NeedKind.STAFF and n["status"] == Status.OPEN]
-    people = [o for o in offers if o["kind"] in PEOPLE and o["status"] == Status.OPEN]
-    trainings = [
-        o for o in offers if o["kind"] == OfferKind.TRAINING and o["status"] == Status.OPEN
-    ]
+    """Maximum one-to-one coverage of the current STAFF `needs` by STAFF and TALENT
+    `offers`."""
+
+    def current(docs: Sequence[Doc], *kinds: str) -> list[Doc]:
+        return [d for d in docs if d["kind"] in kinds and lifetime.status(d) == Status.OPEN]
+
+    needs = current(needs, NeedKind.STAFF)
+    people = current(offers, *PEOPLE)
+    trainings = current(offers, OfferKind.TRAINING)
     direct: set[tuple[str, str]] = set()
     with_training: set[tuple[str, str]] = set()
     for need in needs:
         for offer in people:
             if not sharing.mutual(offer, need):
                 continue
-            found = fit(offer, need, taxonomy, trainings, career_change=True)
+            found = fit(offer, need, taxonomy, trainings, lifetime=lifetime, career_change=True)
             if found is None:
                 continue
             with_training.add((offer["_id"], need["_id"]))

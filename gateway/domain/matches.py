@@ -79,6 +79,7 @@ def match_fields(offer: Doc, need: Doc, found: Fit) -> Doc:
         "parties": sorted({offer["organisation"], need["organisation"]}),
         "clusters": sorted(set(offer.get("clusters", [])) | set(need.get("clusters", []))),
         "score": found.score,
+        "offer_score": found.offer_score,
         "explanation": found.explanation(),
         "suggested_trainings": found.suggested_trainings,
     }

@@ -5,8 +5,10 @@ from __future__ import annotations
 from gateway.domain.access import visible_listings
 from gateway.domain.coverage import MAX_PARTIES, Coverage, coverage, needs_filter, offers_filter
 from gateway.domain.filters import PartyFilter
+from gateway.domain.lifetime import Lifetime
 from gateway.services.session import Session
 from gateway.services.sharing import load_sharing
+from schemas.common import utcnow
 
 
 async def report(session: Session, needs: PartyFilter, offers: PartyFilter) -> Coverage:
@@ -20,4 +22,5 @@ async def report(session: Session, needs: PartyFilter, offers: PartyFilter) -> C
         "offers", (offers_filter(offers) & visible).query(), limit=MAX_PARTIES
     )
     taxonomy = await session.taxonomy()
-    return coverage(need_docs, offer_docs, taxonomy, await load_sharing(store))
+    lifetime = Lifetime(utcnow(), store.referral_ttl)
+    return coverage(need_docs, offer_docs, taxonomy, await load_sharing(store), lifetime)

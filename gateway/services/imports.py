@@ -31,6 +31,7 @@ from gateway.domain.documents import (
     organisation_document,
     skill_document,
 )
+from gateway.domain.lifetime import Lifetime
 from gateway.domain.matches import MatchCounts
 from gateway.domain.taxonomy import Taxonomy
 from gateway.errors import UnknownSkill
@@ -43,6 +44,7 @@ from gateway.store.imports import refresh_cluster_counts, remember_places, upser
 from gateway.store.matchqueue import LISTINGS, due_fields, pending
 from schemas.access import Role
 from schemas.cluster import Cluster
+from schemas.common import utcnow
 from schemas.listing import Need, Offer
 from schemas.organisation import Organisation
 from schemas.seedfile import ClusterFile, TaxonomyFile
@@ -293,6 +295,7 @@ class Importer:
         docs["clusters"], known_clusters = await self._clusters(batch, scope)
         docs["organisations"] = await self._organisations(batch, known_clusters)
         org_docs = await self._organisations_referenced(batch, docs["organisations"])
+        lifetime = Lifetime(utcnow(), self.store.referral_ttl)
         for name, parse in (("offers", _OFFER.validate_python), ("needs", _NEED.validate_python)):
             docs[name] = []
             listings = self._parse(batch, name, parse)
@@ -311,10 +314,17 @@ class Importer:
                     self._refuse(name, record, refusal.field, refusal.message)
                 else:
                     try:
-                        docs[name].append(listing_document(listing, organisation, taxonomy))
+                        doc = listing_document(listing, organisation, taxonomy)
                     except UnknownSkill as error:
                         field_ = _skill_field(record.data, error.text)
                         self._reject(name, record, field_, error.problems[0].message)
+                        continue
+                    if lifetime.consent_lapsed(doc):
+                        days = lifetime.referral_ttl.days
+                        message = f"consent given more than {days} days ago has lapsed"
+                        self._reject(name, record, "consent.givenAt", message)
+                    else:
+                        docs[name].append(doc)
 
         target = scope or "hub"
         if self.report.refused:
@@ -364,9 +374,11 @@ class Importer:
             taxonomy.add(skill_document(skill))
         docs = []
         for record, skill in skills:
-            missing = [r for r in skill.related if r not in taxonomy]
-            if missing:
-                self._reject("skills", record, "related", f"unknown skill ids {missing}")
+            for field_ in ("related", "implies"):
+                missing = [r for r in getattr(skill, field_) if r not in taxonomy]
+                if missing:
+                    self._reject("skills", record, field_, f"unknown skill ids {missing}")
+                    break
             else:
                 docs.append(skill_document(skill))
         return docs

@@ -11,25 +11,36 @@ dashboards can replay what they missed in order.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import heapq
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from functools import partial
 from typing import Any
 
 from gateway.domain.access import Sharing
 from gateway.domain.candidates import CandidateIndex, CandidateQuery, required_of
+from gateway.domain.documents import OPEN_END
 from gateway.domain.geo import cells_within
+from gateway.domain.lifetime import Lifetime
 from gateway.domain.matches import ACTIVE_STATUSES, MatchCounts, match_fields, match_id
-from gateway.domain.scoring import Fit, distance_km, fit, within_reach
+from gateway.domain.scoring import (
+    Fit,
+    distance_km,
+    fit,
+    ready_by,
+    ready_in_time,
+    score_bound,
+    within_reach,
+)
 from gateway.domain.taxonomy import Taxonomy
 from gateway.services.sharing import load_sharing
 from gateway.store.database import Store
 from gateway.store.matches import RETRACT, UPSERT, write_matches
-from schemas.common import Status
+from schemas.common import Status, utcnow
 from schemas.listing import NeedKind, OfferKind
 
-MAX_CANDIDATES = 500
-"""Counterparts examined per listing: the best-placed, bounded for predictable cost."""
+MAX_MATCHES = 500
+"""Matches kept per listing: its best-scoring counterparts, bounded for predictable cost."""
 
 MAX_TRAININGS = 100_000
 """Trainings considered per need: all of them in practice."""
@@ -40,6 +51,7 @@ MAX_EXISTING = 1_000_000
 PEOPLE_KINDS = (OfferKind.STAFF, OfferKind.TALENT)
 
 Doc = dict[str, Any]
+Scored = tuple[Doc, Fit]
 
 
 def _search(doc: Doc, skills: Iterable[str], kinds: Iterable[str]) -> CandidateQuery:
@@ -53,26 +65,28 @@ def _search(doc: Doc, skills: Iterable[str], kinds: Iterable[str]) -> CandidateQ
     )
 
 
-def _covering(skills: Iterable[str], taxonomy: Taxonomy) -> frozenset[str]:
-    """The skills that cover any of `skills` (itself or related, named either way)."""
-    return frozenset().union(*(taxonomy.covering(skill) for skill in skills))
-
-
-def _counterparts(
-    doc: Doc, skills: Iterable[str], kinds: Iterable[str], taxonomy: Taxonomy, sharing: Sharing
-) -> CandidateQuery:
-    """Open counterparts of another organisation sharing a skill, period and place, that
-    `doc` and they may see of each other, within both travel radii."""
-    location = doc.get("location") or {}
-    cells = None
-    if location.get("lat") is not None and doc.get("radius_km"):
-        cells = frozenset(cells_within(location["lat"], location["lon"], doc["radius_km"]))
-    return replace(
-        _search(doc, _covering(skills, taxonomy), kinds),
-        organisation=doc["organisation"],
-        cells=cells,
-        admits=lambda other: within_reach(doc, other) and sharing.mutual(doc, other),
-    )
+def _best(
+    ranked: Iterator[tuple[float, Doc]],
+    score: Callable[[Doc], Fit | None],
+    key: Callable[[Fit], float],
+    limit: int,
+) -> list[Scored]:
+    """The `limit` best-scoring fits among candidates ranked by an upper bound of their
+    score: scoring stops once no candidate left could beat the `limit`-th best kept, so
+    the cut never drops a better counterpart than one it keeps."""
+    kept: list[tuple[float, str, Doc, Fit]] = []  # a min-heap of the best so far
+    for bound, doc in ranked:
+        if len(kept) == limit and bound <= kept[0][0]:
+            break
+        found = score(doc)
+        if found is None:
+            continue
+        entry = (key(found), doc["_id"], doc, found)
+        if len(kept) < limit:
+            heapq.heappush(kept, entry)
+        elif entry[:2] > kept[0][:2]:
+            heapq.heapreplace(kept, entry)
+    return [(doc, found) for _, _, doc, found in sorted(kept, key=lambda e: (-e[0], e[1]))]
 
 
 class Matcher:
@@ -82,20 +96,23 @@ class Matcher:
         listings: Mapping[str, CandidateIndex],
         taxonomy: Taxonomy,
         sharing: Sharing,
+        lifetime: Lifetime,
     ) -> None:
         self.store = store
         self.offers = listings["offers"]
         self.needs = listings["needs"]
         self.taxonomy = taxonomy
         self.sharing = sharing
+        self.lifetime = lifetime
 
     @classmethod
     async def load(
         cls, store: Store, listings: Mapping[str, CandidateIndex], taxonomy: Taxonomy
     ) -> Matcher:
         """A matcher with the current sharing policies, searching `listings` (the open
-        offers and needs of a `gateway.live.catalogue.Catalogue`)."""
-        return cls(store, listings, taxonomy, await load_sharing(store))
+        offers and needs of a `gateway.live.catalogue.Catalogue`), as of now."""
+        lifetime = Lifetime(utcnow(), store.referral_ttl)
+        return cls(store, listings, taxonomy, await load_sharing(store), lifetime)
 
     async def refresh(
         self,
@@ -113,107 +130,174 @@ class Matcher:
         counts = MatchCounts()
         writes: list[tuple[str, Doc]] = []
         need_ids = {n["_id"] for n in needs} | (skip_needs or set())
+        trainings: dict[str, list[Doc]] = {}
 
-        pairs: list[tuple[Doc, Doc]] = []  # (offer, need) candidates, both sides at once
-        open_needs = [n for n in needs if n["status"] == Status.OPEN]
-        trainings = self._trainings_for(open_needs)
-        for need in open_needs:
-            taught = {s for t in trainings.get(need["_id"], []) for s in t.get("skills", [])}
-            pairs += [(offer, need) for offer in self.offers_for(need, taught)]
-        await self._diff(counts, writes, "need", self._fits(pairs, trainings, needs, "need"))
+        fits: dict[str, dict[str, tuple[Doc, Doc, Fit]]] = {n["_id"]: {} for n in needs}
+        for need in needs:
+            if need["status"] == Status.OPEN and not self.lifetime.lapsed(need):
+                for offer, found in self.offers_for(need, self._trainings(need, trainings)):
+                    fits[need["_id"]][match_id(offer["_id"], need["_id"])] = (offer, need, found)
+        await self._diff(counts, writes, "need", fits)
 
-        pairs = []
-        taught_anywhere = self.offers.held_by_kind(OfferKind.TRAINING)
+        fits = {}
+        taught_anywhere = self.taxonomy.holdings(self.offers.held_by_kind(OfferKind.TRAINING))
         for offer in offers:
             if offer["kind"] == OfferKind.TRAINING:
                 affected = self._needs_taught_by(offer)
                 counts.add(
                     await self.refresh(needs=[n for n in affected if n["_id"] not in need_ids])
                 )
-            elif offer["status"] == Status.OPEN:
-                candidates = self.needs_for(offer, taught_anywhere)
-                pairs += [(offer, n) for n in candidates if n["_id"] not in need_ids]
-        trainings = self._trainings_for(list({n["_id"]: n for _, n in pairs}.values()))
-        listings = [o for o in offers if o["kind"] != OfferKind.TRAINING]
-        await self._diff(
-            counts, writes, "offer", self._fits(pairs, trainings, listings, "offer"), keep=need_ids
-        )
+                continue
+            fits[offer["_id"]] = {}
+            if offer["status"] != Status.OPEN or self.lifetime.lapsed(offer):
+                continue
+            found_needs = self.needs_for(
+                offer, taught_anywhere, partial(self._trainings, cache=trainings), need_ids
+            )
+            for need, found in found_needs:
+                fits[offer["_id"]][match_id(offer["_id"], need["_id"])] = (offer, need, found)
+        await self._diff(counts, writes, "offer", fits, keep=need_ids)
         if writes:
             await write_matches(self.store, writes)
         return counts
 
-    def _fits(
+    def _reach(
         self,
-        pairs: list[tuple[Doc, Doc]],
-        trainings: dict[str, list[Doc]],
-        listings: Sequence[Doc],
-        side: str,
-    ) -> dict[str, dict[str, tuple[Doc, Doc, Fit]]]:
-        """Fitting pairs grouped by the `side` listing (every listing gets an entry); the
-        pairs are candidates, so the two sides already may see each other."""
-        fits: dict[str, dict[str, tuple[Doc, Doc, Fit]]] = {d["_id"]: {} for d in listings}
-        for offer, need in pairs:
-            found = fit(offer, need, self.taxonomy, trainings.get(need["_id"], []))
-            if found:
-                owner = need["_id"] if side == "need" else offer["_id"]
-                fits[owner][match_id(offer["_id"], need["_id"])] = (offer, need, found)
-        return fits
+        doc: Doc,
+        skills: Iterable[str],
+        kinds: Iterable[str],
+        skip: set[str] = frozenset(),  # type: ignore[assignment]
+    ) -> CandidateQuery:
+        """Open, current counterparts of another organisation holding any of `skills`,
+        overlapping in time, that `doc` and they may see of each other, within both
+        travel radii; none of `skip`."""
+        location = doc.get("location") or {}
+        cells = None
+        if location.get("lat") is not None and doc.get("radius_km"):
+            cells = frozenset(cells_within(location["lat"], location["lon"], doc["radius_km"]))
+        return replace(
+            _search(doc, skills, kinds),
+            organisation=doc["organisation"],
+            cells=cells,
+            lifetime=self.lifetime,
+            admits=lambda other: (
+                other["_id"] not in skip
+                and within_reach(doc, other)
+                and self.sharing.mutual(doc, other)
+            ),
+        )
+
+    def _covering(
+        self, need: Doc, taught: frozenset[str]
+    ) -> list[tuple[frozenset[str], bool, bool]]:
+        """Per skill `need` asks for: what covers it, whether required, whether taught."""
+        required = required_of(need)
+        wanted = list(required) + list(need.get("optional_skills", []))
+        return [
+            (self.taxonomy.covering(skill), skill in required, skill in taught) for skill in wanted
+        ]
 
     def offers_for(
-        self, need: Doc, taught: Iterable[str] = (), limit: int = MAX_CANDIDATES
-    ) -> list[Doc]:
-        """Offers for `need` that hold, for each required skill no training in `taught`
-        teaches, that skill or a related one (else scoring would reject them)."""
+        self, need: Doc, trainings: Sequence[Doc] = (), limit: int = MAX_MATCHES
+    ) -> list[Scored]:
+        """The `limit` offers that fit `need` best, with their fits.
+
+        Candidates hold, for each required skill no training in `trainings` teaches,
+        that skill, one implying it or (unless regulated) a related one (else scoring
+        would reject them), and are scored in order of their score bound.
+        """
         if need["kind"] == NeedKind.PRODUCTION:
-            wanted, kinds = need.get("capabilities", []), [OfferKind.PRODUCTION]
-            taught = ()  # capabilities are held, never trained
+            kinds, trainings = [OfferKind.PRODUCTION], ()  # capabilities are never trained
         else:
-            wanted = need.get("required_skills", []) + need.get("optional_skills", [])
             kinds = PEOPLE_KINDS
-        untaught = sorted(required_of(need) - set(taught))
+        taught = self.taxonomy.holdings(s for t in trainings for s in t.get("skills", []))
+        covering = self._covering(need, taught)
+        untaught = sorted(required_of(need) - taught)
         query = replace(
-            _counterparts(need, wanted, kinds, self.taxonomy, self.sharing),
+            self._reach(need, frozenset().union(*(c for c, _, _ in covering)), kinds),
             holding_each=tuple(self.taxonomy.covering(skill) for skill in untaught),
+            bound=lambda offer: score_bound(
+                offer, need, self.taxonomy, covering, lifetime=self.lifetime
+            ),
         )
-        return self.offers.find(query, limit)
+        return _best(
+            self.offers.ranked(query),
+            lambda offer: fit(offer, need, self.taxonomy, trainings, lifetime=self.lifetime),
+            lambda found: found.score,
+            limit,
+        )
 
     def needs_for(
-        self, offer: Doc, taught_anywhere: frozenset[str] = frozenset(), limit: int = MAX_CANDIDATES
-    ) -> list[Doc]:
-        """Needs for `offer` requiring only skills it covers (held or related) or that
-        some training teaches (else scoring would reject them)."""
+        self,
+        offer: Doc,
+        taught_anywhere: frozenset[str],
+        trainings_of: Callable[[Doc], Sequence[Doc]],
+        skip: set[str] = frozenset(),  # type: ignore[assignment]
+        limit: int = MAX_MATCHES,
+    ) -> list[Scored]:
+        """The `limit` needs `offer` fits best from its own perspective, with the fits.
+
+        Candidates require only skills the offer covers (held, implied or, unless
+        regulated, related) or some training teaches (else scoring would reject them),
+        and are scored in order of their score bound; `skip` are left out.
+        """
         if offer["kind"] == OfferKind.PRODUCTION:
             have, kind = offer.get("capabilities", []), NeedKind.PRODUCTION
             taught_anywhere = frozenset()
         else:
             have, kind = offer.get("skills", []), NeedKind.STAFF
-        covered = _covering(have, self.taxonomy)
+        covered = self.taxonomy.covered_by(have)
         query = replace(
-            _counterparts(offer, have, [kind], self.taxonomy, self.sharing),
+            self._reach(offer, covered, [kind], skip),
             requiring_within=covered | taught_anywhere,
+            bound=lambda need: score_bound(
+                offer,
+                need,
+                self.taxonomy,
+                self._covering(need, taught_anywhere),
+                lifetime=self.lifetime,
+                offer_side=True,
+            ),
         )
-        return self.needs.find(query, limit)
+        return _best(
+            self.needs.ranked(query),
+            lambda need: fit(
+                offer, need, self.taxonomy, trainings_of(need), lifetime=self.lifetime
+            ),
+            lambda found: found.offer_score,
+            limit,
+        )
 
     def _needs_taught_by(self, training: Doc) -> list[Doc]:
-        """STAFF needs whose skills a training teaches: their suggestions may change."""
-        query = _search(training, training.get("skills", []), [NeedKind.STAFF])
-        return self.needs.find(query, MAX_CANDIDATES)
+        """Current STAFF needs a training could serve: their suggestions may change."""
+        query = replace(
+            _search(training, self.taxonomy.holdings(training.get("skills", [])), [NeedKind.STAFF]),
+            start=training["period"]["start"],
+            end=OPEN_END,
+            lifetime=self.lifetime,
+            admits=lambda need: ready_in_time(training, need),
+        )
+        return self.needs.find(query, MAX_TRAININGS)
 
-    def _trainings_for(self, needs: list[Doc]) -> dict[str, list[Doc]]:
-        """Open TRAINING offers that could close each need's skill gaps, searched per need
-        and uncut, so that whether a pair fits never depends on how listings are batched."""
-        found = {}
-        for need in needs:
+    def _trainings(self, need: Doc, cache: dict[str, list[Doc]]) -> list[Doc]:
+        """Open TRAINING offers that could close `need`'s skill gaps in time, searched
+        uncut, so that whether a pair fits never depends on how listings are batched."""
+        if need["_id"] not in cache:
+            wanted = {s for skill in required_of(need) for s in self.taxonomy.satisfiers(skill)}
             query = replace(
-                _search(need, need.get("required_skills", []), [OfferKind.TRAINING]),
+                _search(need, wanted, [OfferKind.TRAINING]),
+                start=self.lifetime.now,
+                end=ready_by(need),
+                lifetime=self.lifetime,
                 admits=partial(self._training_serves, need),
             )
-            found[need["_id"]] = self.offers.find(query, MAX_TRAININGS)
-        return found
+            cache[need["_id"]] = self.offers.find(query, MAX_TRAININGS)
+        return cache[need["_id"]]
 
     def _training_serves(self, need: Doc, training: Doc) -> bool:
-        """A visible course within the larger of the two radii (people travel to learn)."""
-        if not self.sharing.sees(need, training):
+        """A visible course, ready in time, within the larger of the two radii (people
+        travel to learn)."""
+        if not self.sharing.sees(need, training) or not ready_in_time(training, need):
             return False
         distance = distance_km(training, need)
         radii = [r for r in (training.get("radius_km"), need.get("radius_km")) if r is not None]

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from pymongo.errors import PyMongoError
 
+from gateway.domain.lifetime import Lifetime
 from gateway.domain.matches import MatchCounts
 from gateway.domain.taxonomy import Taxonomy
 from gateway.errors import Unavailable
@@ -28,6 +30,8 @@ from gateway.services.matching import Matcher
 from gateway.services.taxonomy import load_taxonomy
 from gateway.store import matchqueue
 from gateway.store.database import Store
+from gateway.store.versioned import set_status_where
+from schemas.common import Status, utcnow
 
 log = logging.getLogger("clusterhub.matching")
 
@@ -36,6 +40,8 @@ LEASE_SECONDS = 30.0
 BATCH = 200
 """Listings matched together: one candidate read of the trainings, one match write."""
 POLL_SECONDS = 2.0
+EXPIRY_SECONDS = 60.0
+"""How often a process marks listings whose time is over EXPIRED."""
 
 Doc = dict[str, Any]
 Progress = Callable[[int], None]
@@ -79,14 +85,40 @@ class MatchingQueue:
                 await asyncio.sleep(0.5)  # another owner holds the rest: wait for it
 
     async def run(self) -> None:
-        """Drain the queue now and then, for as long as the process lives."""
+        """Drain the queue now and then, and expire listings whose time is over, for as
+        long as the process lives."""
+        expired_at = 0.0
         while True:
             try:
+                if time.monotonic() - expired_at >= EXPIRY_SECONDS:
+                    await self.expire()
+                    expired_at = time.monotonic()
                 if await matchqueue.pending(self.store):
                     await self.drain()
             except (PyMongoError, Unavailable) as error:
                 log.warning("matching queue: the store did not answer (%s); retrying", error)
             await asyncio.sleep(POLL_SECONDS)
+
+    async def expire(self) -> int:
+        """Store EXPIRED for open listings whose period ended or whose referral consent
+        lapsed, marked due so that their matches are retracted. Matching never pairs
+        them meanwhile (`Lifetime` is a hard rule); this makes the stored status agree.
+        The catalogue names them, so no store scan is needed."""
+        lifetime = Lifetime(utcnow(), self.store.referral_ttl)
+        moved = 0
+        for collection, index in self.catalogue.listings.items():
+            if ids := index.lapsed(lifetime):
+                moved += await set_status_where(
+                    self.store,
+                    collection,
+                    ids,
+                    Status.OPEN,
+                    Status.EXPIRED,
+                    matchqueue.due_fields(),
+                )
+        if moved:
+            log.info("expired %d listings whose time is over", moved)
+        return moved
 
     async def _matcher(self, taxonomy: Taxonomy) -> Matcher:
         return await Matcher.load(self.store, self.catalogue.listings, taxonomy)

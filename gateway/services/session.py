@@ -12,6 +12,7 @@ import asyncio
 from dataclasses import dataclass, field
 
 from gateway.domain.access import Principal, Visible, sees_everything
+from gateway.domain.lifetime import Lifetime
 from gateway.domain.taxonomy import Taxonomy
 from gateway.live.catalogue import Catalogue
 from gateway.live.cohorts import Cohorts
@@ -22,6 +23,7 @@ from gateway.services.matching_queue import MatchingQueue
 from gateway.services.sharing import load_sharing
 from gateway.services.taxonomy import TaxonomyCache
 from gateway.store.database import Store
+from schemas.common import utcnow
 
 
 @dataclass
@@ -76,6 +78,10 @@ class Session:
             return None
         assert self.principal is not None
         return (await load_sharing(self.store)).visible_from(self.principal.clusters)
+
+    def lifetime(self) -> Lifetime:
+        """The rules of time as of now: which listings have run out."""
+        return Lifetime(utcnow(), self.store.referral_ttl)
 
     async def taxonomy(self) -> Taxonomy:
         return await self.hub.taxonomy.get()

@@ -15,6 +15,7 @@ from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
 from pymongo import ASCENDING, WriteConcern
 from pymongo.errors import ConnectionFailure, PyMongoError
 
+from gateway.domain.lifetime import REFERRAL_TTL
 from gateway.domain.paging import Page, PageRequest
 from gateway.errors import register_outage
 
@@ -36,6 +37,8 @@ class Store:
         """False while a supervised store is known to be down (see `gateway.store.open`)."""
         self.listings_matched = 0
         """Listings this handle finished matching (`matchqueue.done`), for the hub's metrics."""
+        self.referral_ttl = REFERRAL_TTL
+        """How long a referral lives after consent: its TTL index, and the matching rule."""
         write_concern = WriteConcern(w=1, j=True) if journal else WriteConcern(w=1)
         self.db: AsyncIOMotorDatabase = client.get_database(database, write_concern=write_concern)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -40,6 +41,7 @@ async def open_store(settings: Settings, *, share: bool = False) -> AsyncIterato
             embedded = server
             log.info("embedded store started at %s (data in %s)", uri, server.data_dir)
     store = Store.connect(uri, settings.database, journal=settings.journal)
+    store.referral_ttl = dt.timedelta(days=settings.referral_ttl_days)
     supervisor = None
     if embedded is not None:
         supervisor = asyncio.create_task(
@@ -47,7 +49,7 @@ async def open_store(settings: Settings, *, share: bool = False) -> AsyncIterato
             name="clusterhub-embedded-supervisor",
         )
     try:
-        await ensure_indexes(store, settings.referral_ttl_days * 86_400)
+        await ensure_indexes(store, int(store.referral_ttl.total_seconds()))
         yield store
     finally:
         if supervisor is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from gateway.store.database import Store
+from gateway.store.database import IN_CHUNK, Store
 from schemas.common import utcnow
 
 Doc = dict[str, Any]
@@ -58,3 +58,19 @@ async def add_to_set(
     """Add `value` to the array `field` of a document; the document after it."""
     await store.update_one(collection, {"_id": doc_id}, {"$addToSet": {field: value}})
     return await store.find_one(collection, {"_id": doc_id})
+
+
+async def set_status_where(
+    store: Store, collection: str, ids: list[str], current: str, status: str, extra: Doc
+) -> int:
+    """Move the listings `ids` still in status `current` to `status` (version bumped,
+    `extra` fields set); returns how many moved. For the hub's own sweeps, not callers'
+    edits: the filter on `current` is their optimistic lock."""
+    moved = 0
+    for start in range(0, len(ids), IN_CHUNK):
+        result = await store.db[collection].update_many(
+            {"_id": {"$in": ids[start : start + IN_CHUNK]}, "status": current},
+            {"$set": {"status": status, "updated_at": utcnow(), **extra}, "$inc": {"version": 1}},
+        )
+        moved += result.modified_count
+    return moved

@@ -39,7 +39,6 @@ if TYPE_CHECKING:
 class Listing:
     title: str
     description: str
-    status: Status
     version: int = strawberry.field(description="Pass it back to update: optimistic locking.")
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -63,6 +62,13 @@ class Listing:
         doc = await info.context.loaders.organisations.load(self.organisation_id)
         return Organisation.from_document(doc) if doc else None
 
+    @strawberry.field(
+        description="EXPIRED once the period is over or a referral's consent has lapsed, "
+        "whatever was stored."
+    )
+    def status(self, info: strawberry.Info) -> Status:
+        return info.context.session.lifetime().status(self.doc)
+
     @strawberry.field(description="PRODUCTION: capabilities offered or needed.")
     async def capabilities(self, info: strawberry.Info) -> list[Skill]:
         return await load_skills(info, self.doc.get("capabilities", []))
@@ -74,7 +80,6 @@ def _common(doc: dict[str, Any]) -> dict[str, Any]:
         "id": doc["_id"],
         "title": doc["title"],
         "description": doc.get("description", ""),
-        "status": Status(doc["status"]),
         "version": doc.get("version", 1),
         "created_at": doc["created_at"],
         "updated_at": doc["updated_at"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from typing import Any, ClassVar, Self
 
 import strawberry
@@ -10,9 +11,11 @@ from strawberry import relay
 
 from gateway.domain.coverage import Coverage
 from gateway.domain.cursors import encode_cursor
+from gateway.domain.documents import OPEN_END
 from gateway.domain.matches import MatchStatus
+from gateway.domain.scoring import SkillMatch
 from schemas.graphql.common import UserError
-from schemas.graphql.enums import NeedKind
+from schemas.graphql.enums import Employment, NeedKind
 from schemas.graphql.listing import Need, Offer
 from schemas.graphql.relay import Entity
 from schemas.graphql.skill import Skill, load_skills
@@ -20,16 +23,102 @@ from schemas.graphql.skill import Skill, load_skills
 strawberry.enum(MatchStatus)
 
 
+strawberry.enum(SkillMatch)
+
+
+@strawberry.enum(description="The criteria of a match's score (README, Matching).")
+class Criterion(enum.Enum):
+    SKILLS = "skills"
+    QUANTITY = "quantity"
+    PERIOD = "period"
+    DISTANCE = "distance"
+    EMPLOYMENT = "employment"
+
+
+@strawberry.type(description="How the offer meets one skill the need asks for.")
+class SkillFit:
+    required: bool = strawberry.field(description="Required (weighs twice) or optional.")
+    how: SkillMatch
+    skill_id: strawberry.Private[str]
+    via_id: strawberry.Private[str | None]
+
+    @strawberry.field
+    async def skill(self, info: strawberry.Info) -> Skill | None:
+        found = await load_skills(info, [self.skill_id])
+        return found[0] if found else None
+
+    @strawberry.field(
+        description="IMPLIED: the skill held that implies it (compare `level`s); RELATED: "
+        "the related skill held."
+    )
+    async def via(self, info: strawberry.Info) -> Skill | None:
+        found = await load_skills(info, [self.via_id]) if self.via_id else []
+        return found[0] if found else None
+
+
+@strawberry.type(description="One criterion's part in the score.")
+class ScoreCriterion:
+    criterion: Criterion
+    weight: float
+    value: float = strawberry.field(description="0..1, seen from the need.")
+    offer_value: float = strawberry.field(description="0..1, seen from the offer.")
+
+    @strawberry.field(description="weight times value: what it adds to the score.")
+    def contribution(self) -> float:
+        return round(self.weight * self.value, 4)
+
+
+@strawberry.type(description="What is needed against what is offered, in the need's unit.")
+class QuantityFit:
+    wanted: float = strawberry.field(description="Headcount, or amount in `unit`.")
+    offered: float = strawberry.field(description="Headcount, or amount in `offeredUnit`.")
+    unit: str | None
+    offered_unit: str | None
+    comparable: bool = strawberry.field(
+        description="False when the units measure different things (then scored 0.5)."
+    )
+    converted: float | None = strawberry.field(
+        description="The offered amount in `unit`, over the shared days when one side is a "
+        "rate and the other a total."
+    )
+
+
+@strawberry.type(description="Who is offered against the kind of position.")
+class EmploymentFit:
+    employment: Employment = strawberry.field(description="The need's position.")
+    offered: str = strawberry.field(
+        description="TALENT (a person for hire), SHORT_TIME_WORK or STAFF_PARTNERSHIP."
+    )
+    value: float
+
+
+@strawberry.type(description="A course that closes a skill gap, done by early in the need.")
+class TrainingSuggestion:
+    training_id: strawberry.Private[str]
+    skill_ids: strawberry.Private[list[str]]
+    ends_on: dt.date | None = strawberry.field(description="Null for an open-ended course.")
+    ends_before_start: bool = strawberry.field(description="Over before the need starts.")
+
+    @strawberry.field
+    async def training(self, info: strawberry.Info) -> Offer | None:
+        doc = await info.context.loaders.offers.load(self.training_id)
+        return Offer.from_document(doc) if doc else None
+
+    @strawberry.field(description="The need's skills it teaches.")
+    async def skills(self, info: strawberry.Info) -> list[Skill]:
+        return await load_skills(info, self.skill_ids)
+
+
 @strawberry.type
 class MatchExplanation:
-    """Why an offer and a need fit."""
+    """Why an offer and a need fit, criterion by criterion."""
 
     distance_km: float | None = strawberry.field(description="Null when a side has no place.")
     overlapping_days: int
     quantity_covered: float = strawberry.field(description="Headcount or amount covered.")
     doc: strawberry.Private[dict[str, Any]]
 
-    @strawberry.field(description="Needed skills the offer has.")
+    @strawberry.field(description="Needed skills the offer has, or implies by a higher level.")
     async def matched_skills(self, info: strawberry.Info) -> list[Skill]:
         return await load_skills(info, self.doc["matched_skills"])
 
@@ -41,6 +130,69 @@ class MatchExplanation:
     async def missing_skills(self, info: strawberry.Info) -> list[Skill]:
         return await load_skills(info, self.doc["missing_skills"])
 
+    @strawberry.field(description="Each skill the need asks for, and how the offer meets it.")
+    def skills(self) -> list[SkillFit]:
+        return [
+            SkillFit(
+                required=s["required"],
+                how=SkillMatch(s["how"]),
+                skill_id=s["skill"],
+                via_id=s.get("via"),
+            )
+            for s in self.doc.get("skills", [])
+        ]
+
+    @strawberry.field(description="The score's criteria; their contributions add up to it.")
+    def criteria(self) -> list[ScoreCriterion]:
+        return [
+            ScoreCriterion(
+                criterion=Criterion(c["name"]),
+                weight=c["weight"],
+                value=c["value"],
+                offer_value=c["offer_value"],
+            )
+            for c in self.doc.get("criteria", [])
+        ]
+
+    @strawberry.field
+    def quantity(self) -> QuantityFit | None:
+        detail = self._detail("quantity")
+        if detail is None:
+            return None
+        return QuantityFit(
+            wanted=detail["wanted"],
+            offered=detail["offered"],
+            unit=detail.get("unit"),
+            offered_unit=detail.get("offered_unit"),
+            comparable=detail.get("comparable", True),
+            converted=detail.get("converted"),
+        )
+
+    @strawberry.field(description="Null for production.")
+    def employment(self) -> EmploymentFit | None:
+        detail = self._detail("employment")
+        if not detail:
+            return None
+        value = next(c["value"] for c in self.doc["criteria"] if c["name"] == "employment")
+        return EmploymentFit(
+            employment=Employment(detail["need"]), offered=detail["offer"], value=value
+        )
+
+    @strawberry.field(description="Suggested courses, with when they end.")
+    def trainings(self) -> list[TrainingSuggestion]:
+        return [
+            TrainingSuggestion(
+                training_id=t["training"],
+                skill_ids=t["skills"],
+                ends_on=None if t["ends"].year == OPEN_END.year else t["ends"].date(),
+                ends_before_start=t["before_start"],
+            )
+            for t in self.doc.get("trainings", [])
+        ]
+
+    def _detail(self, name: str) -> dict[str, Any] | None:
+        return next((c["detail"] for c in self.doc.get("criteria", []) if c["name"] == name), None)
+
 
 @strawberry.federation.type(keys=["id"])
 class Match(Entity):
@@ -49,7 +201,11 @@ class Match(Entity):
     loader_name: ClassVar[str] = "matches"
     id: relay.NodeID[str]
     kind: NeedKind
-    score: float = strawberry.field(description="0..1; see README, Matching.")
+    score: float = strawberry.field(description="0..1, seen from the need; README, Matching.")
+    offer_score: float = strawberry.field(
+        description="0..1, seen from the offer: the share of its people or capacity and of "
+        "its availability the need uses. Rank an offer's matches by it."
+    )
     status: MatchStatus
     active: bool = strawberry.field(description="False once retracted (a side closed).")
     cursor: str = strawberry.field(description="Orders all matches; pass to matchFound(after:).")
@@ -80,6 +236,7 @@ class Match(Entity):
             id=doc["_id"],
             kind=NeedKind(doc["kind"]),
             score=doc["score"],
+            offer_score=doc.get("offer_score", doc["score"]),
             status=MatchStatus(doc["status"]),
             active=doc.get("active", False),
             cursor=encode_cursor(doc["seq"]),
