@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import math
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -168,14 +169,20 @@ class CandidateIndex:
         ranked = sorted((-count, listing_id) for listing_id, count in self._matching(query))
         return [self._docs[listing_id] for _, listing_id in ranked[:limit]]
 
-    def ranked(self, query: CandidateQuery) -> Iterator[tuple[float, Doc]]:
+    def ranked(self, query: CandidateQuery, limit: int) -> Iterator[tuple[float, Doc]]:
         """Every listing for `query` with its `query.bound`, highest bound first (then
         most skills held, then id), produced lazily: a caller that stops early pays
-        for a heap, not a sort."""
+        for a heap, not a sort. With no more than `limit` of them nothing is cut, so
+        none is bounded (their bound is infinite)."""
         assert query.bound is not None
+        found = list(self._matching(query))
+        if len(found) <= limit:
+            for listing_id, _ in found:
+                yield math.inf, self._docs[listing_id]
+            return
         heap = [
             (-query.bound(self._docs[listing_id]), -count, listing_id)
-            for listing_id, count in self._matching(query)
+            for listing_id, count in found
         ]
         heapq.heapify(heap)
         while heap:

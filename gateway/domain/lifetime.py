@@ -8,7 +8,7 @@ later; until then it must neither be imported nor matched nor shown as open).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from schemas.common import Status
@@ -24,14 +24,21 @@ class Lifetime:
 
     now: dt.datetime
     referral_ttl: dt.timedelta = REFERRAL_TTL
+    _last_day_over: dt.datetime = field(init=False, repr=False)
+    _consent_lapsed: dt.datetime = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # computed once: matching asks for every candidate
+        object.__setattr__(self, "_last_day_over", self.now - DAY)
+        object.__setattr__(self, "_consent_lapsed", self.now - self.referral_ttl)
 
     def ended(self, doc: dict[str, Any]) -> bool:
         """Whether the listing's last day (its period's end, a midnight) is over."""
-        return doc["period"]["end"] <= self.now - DAY
+        return doc["period"]["end"] <= self._last_day_over
 
     def consent_lapsed(self, doc: dict[str, Any]) -> bool:
         consent = doc.get("consent")
-        return consent is not None and consent["given_at"] + self.referral_ttl <= self.now
+        return consent is not None and consent["given_at"] <= self._consent_lapsed
 
     def lapsed(self, doc: dict[str, Any]) -> bool:
         """Ended or, for a referral, its consent lapsed: never matched again."""

@@ -96,6 +96,23 @@ class SkillFit:
 
 
 @dataclass(frozen=True)
+class _Rest:
+    """Everything of a pair's score but the skills: exact, and cheap to compute."""
+
+    distance: float | None
+    days: int
+    covered: float
+    criteria: tuple[tuple[str, float, float, Doc], ...]
+    """(name, need-side value, offer-side value, detail)."""
+
+    def total(self, skills: float, offer_side: bool = False) -> float:
+        score = WEIGHTS["skills"] * skills
+        for name, need_value, offer_value, _ in self.criteria:
+            score += WEIGHTS[name] * (offer_value if offer_side else need_value)
+        return score
+
+
+@dataclass(frozen=True)
 class Fit:
     """A pair that passes the hard rules, with its scores and explanation."""
 
@@ -105,11 +122,35 @@ class Fit:
     suggested_trainings: list[str]
     trainings: tuple[Doc, ...]
     """{training, ends, before_start, skills} per suggested course."""
-    distance_km: float | None
-    overlap_days: int
-    quantity_covered: float
-    criteria: tuple[Doc, ...]
-    """{name, weight, value, offer_value, detail} per criterion of the score."""
+    skills_value: float
+    rest: _Rest
+
+    @property
+    def distance_km(self) -> float | None:
+        return self.rest.distance
+
+    @property
+    def overlap_days(self) -> int:
+        return self.rest.days
+
+    @property
+    def quantity_covered(self) -> float:
+        return self.rest.covered
+
+    @property
+    def criteria(self) -> tuple[Doc, ...]:
+        """{name, weight, value, offer_value, detail} per criterion of the score; built
+        only for the fits that are kept."""
+        skills = round(self.skills_value, 4)
+        return (
+            {"name": "skills", "weight": WEIGHTS["skills"], "value": skills,
+             "offer_value": skills, "detail": {}},
+            *(
+                {"name": name, "weight": WEIGHTS[name], "value": round(value, 4),
+                 "offer_value": round(offer_value, 4), "detail": detail}
+                for name, value, offer_value, detail in self.rest.criteria
+            ),
+        )  # fmt: skip
 
     def _ids(self, *hows: SkillMatch) -> list[str]:
         return [s.skill for s in self.skills if s.how in hows]
@@ -162,11 +203,17 @@ def _radius(doc: Doc) -> float | None:
     return doc.get("radius_km")
 
 
+def _radii(a: Doc, b: Doc) -> list[float]:
+    return [r for r in (_radius(a), _radius(b)) if r is not None]
+
+
+def _reachable(distance: float | None, radii: list[float]) -> bool:
+    return distance is None or not radii or distance <= min(radii)
+
+
 def within_reach(a: Doc, b: Doc) -> bool:
     """Whether two listings lie within both travel radii (true when either is unlocated)."""
-    distance = distance_km(a, b)
-    radii = [r for r in (_radius(a), _radius(b)) if r is not None]
-    return distance is None or not radii or distance <= min(radii)
+    return _reachable(distance_km(a, b), _radii(a, b))
 
 
 def ready_by(need: Doc) -> dt.datetime:
@@ -222,23 +269,6 @@ def _first(skills: Iterable[str]) -> str | None:
     return min(skills, default=None)
 
 
-@dataclass(frozen=True)
-class _Rest:
-    """Everything of a pair's score but the skills: exact, and cheap to compute."""
-
-    distance: float | None
-    days: int
-    covered: float
-    criteria: tuple[tuple[str, float, float, Doc], ...]
-    """(name, need-side value, offer-side value, detail)."""
-
-    def total(self, skills: float, offer_side: bool = False) -> float:
-        score = WEIGHTS["skills"] * skills
-        for name, need_value, offer_value, _ in self.criteria:
-            score += WEIGHTS[name] * (offer_value if offer_side else need_value)
-        return score
-
-
 def _rest(offer: Doc, need: Doc, lifetime: Lifetime) -> _Rest | None:
     """The hard rules on time, place and parties, and the score's other criteria."""
     if offer["organisation"] == need["organisation"]:
@@ -246,10 +276,11 @@ def _rest(offer: Doc, need: Doc, lifetime: Lifetime) -> _Rest | None:
     if lifetime.lapsed(offer) or lifetime.lapsed(need):
         return None
     days = overlap_days(offer["period"], need["period"])
-    if days == 0 or not within_reach(offer, need):
+    if days == 0:
         return None
-    distance = distance_km(offer, need)
-    radii = [r for r in (_radius(offer), _radius(need)) if r is not None]
+    distance, radii = distance_km(offer, need), _radii(offer, need)
+    if not _reachable(distance, radii):
+        return None
     limit = min(radii) if radii else DEFAULT_RADIUS_KM
     near = 0.5 if distance is None else max(0.0, 1 - distance / max(limit, 1.0))
     quantity, offer_quantity, covered, quantity_detail = _quantity(offer, need, days)
@@ -337,19 +368,9 @@ def fit(
         skills=tuple(met),
         suggested_trainings=sorted(suggested),
         trainings=tuple(suggested[t] for t in sorted(suggested)),
-        distance_km=rest.distance,
-        overlap_days=rest.days,
-        quantity_covered=rest.covered,
-        criteria=(
-            {"name": "skills", "weight": WEIGHTS["skills"], "value": round(skills, 4),
-             "offer_value": round(skills, 4), "detail": {}},
-            *(
-                {"name": name, "weight": WEIGHTS[name], "value": round(value, 4),
-                 "offer_value": round(offer_value, 4), "detail": detail}
-                for name, value, offer_value, detail in rest.criteria
-            ),
-        ),
-    )  # fmt: skip
+        skills_value=skills,
+        rest=rest,
+    )
 
 
 def score_bound(

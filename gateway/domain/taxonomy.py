@@ -27,6 +27,8 @@ _EDITION = re.compile(
     r"(?:[:/(\s-]\s*(?:19|20)\d{2}\b\)?"  # ":2015", "-2018", "(2015)", " 2015"
     r"|\b(?:ed(?:ition)?|ausgabe|version|rev)\.?\s*\d+(?:\.\d+)?)"  # "Ed. 3", "Ausgabe 2"
 )
+HOLDINGS_CACHED = 100_000
+"""Skill sets whose holdings are remembered (about 200 bytes each)."""
 _PUNCTUATION = re.compile(r"[^0-9a-zäöüß]+")
 
 
@@ -50,7 +52,7 @@ class Taxonomy:
         self.skills: dict[str, dict[str, Any]] = {}
         self._by_text: dict[str, str] = {}
         self._by_notation: dict[str, str] = {}
-        self._derived: dict[str, dict[str, frozenset[str]]] = {}
+        self._derived: dict[str, dict[Any, frozenset[str]]] = {}
         for skill in skills:
             self.add(skill)
 
@@ -116,7 +118,14 @@ class Taxonomy:
 
     def holdings(self, skills: Iterable[str]) -> frozenset[str]:
         """Everything holders of `skills` hold: the skills and all they imply."""
-        return frozenset().union(*(self.implied(s) for s in skills))
+        skills = frozenset(skills)
+        cache = self._relation("holdings")
+        found = cache.get(skills)
+        if found is None:
+            if len(cache) >= HOLDINGS_CACHED:  # listings repeat few skill sets; bound it anyway
+                cache.clear()
+            found = cache[skills] = frozenset().union(*(self.implied(s) for s in skills))
+        return found
 
     def covering(self, skill_id: str) -> frozenset[str]:
         """Skills a holder of which covers `skill_id` at least as related: its
@@ -143,12 +152,12 @@ class Taxonomy:
         key = notation_key(text)
         return self._by_notation.get(key, key)
 
-    def _relation(self, name: str) -> dict[str, frozenset[str]]:
+    def _relation(self, name: str) -> dict[Any, frozenset[str]]:
         if not self._derived:
             self._derived = self._derive()
         return self._derived[name]
 
-    def _derive(self) -> dict[str, dict[str, frozenset[str]]]:
+    def _derive(self) -> dict[str, dict[Any, frozenset[str]]]:
         """The closures of `implies` (plus lower levels of a family) and of `related`."""
         direct: dict[str, set[str]] = {s: set(d.get("implies", [])) for s, d in self.skills.items()}
         families: dict[str, list[tuple[int, str]]] = {}
@@ -184,6 +193,7 @@ class Taxonomy:
             "satisfiers": {k: frozenset(v) for k, v in satisfiers.items()},
             "neighbours": {k: frozenset(v - {k}) for k, v in neighbours.items()},
             "covering": {},  # filled as asked
+            "holdings": {},  # filled as asked, keyed by skill sets
         }
 
     def search(self, text: str, limit: int = 50) -> list[dict[str, Any]]:

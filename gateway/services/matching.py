@@ -221,7 +221,7 @@ class Matcher:
             ),
         )
         return _best(
-            self.offers.ranked(query),
+            self.offers.ranked(query, limit),
             lambda offer: fit(offer, need, self.taxonomy, trainings, lifetime=self.lifetime),
             lambda found: found.score,
             limit,
@@ -260,7 +260,7 @@ class Matcher:
             ),
         )
         return _best(
-            self.needs.ranked(query),
+            self.needs.ranked(query, limit),
             lambda need: fit(
                 offer, need, self.taxonomy, trainings_of(need), lifetime=self.lifetime
             ),
