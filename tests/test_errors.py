@@ -170,6 +170,18 @@ async def test_a_wrong_method_gets_a_json_error(hub):
     assert _codes(response.json()["errors"]) == ["BAD_REQUEST"]
 
 
+async def test_a_subscription_over_plain_http_is_told_where_it_runs(viewer, hub, caplog):
+    with caplog.at_level(logging.INFO):
+        response = await hub.http.post(
+            "/graphql", json={"query": "subscription { matchFound { key } }"}, headers=viewer
+        )
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error["extensions"]["code"] == "BAD_REQUEST"
+    assert "WebSocket" in error["message"] and "text/event-stream" in error["message"]
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING or r.exc_info]
+
+
 async def test_client_mistakes_are_logged_at_info_without_a_traceback(viewer, hub, caplog):
     with caplog.at_level(logging.INFO, logger="clusterhub.errors"):
         await hub.execute("{ offers(first: 1000) { totalCount } }", headers=viewer)

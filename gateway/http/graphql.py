@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from cross_web import HTTPException
+from graphql import OperationType
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -26,6 +27,7 @@ from gateway.http.pages import graphiql_page
 from gateway.http.ratelimit import RateLimiter
 from gateway.http.responses import error_response
 from gateway.http.sse import EventStreams
+from gateway.http.streaming import operation_type
 from gateway.http.wsprotocol import LegacyWSHandler, TransportWSHandler
 from gateway.services.keys import bearer_token
 from gateway.settings import Settings
@@ -72,6 +74,19 @@ class GraphQLApp(GraphQL):
                 raise
             response = self._refuse(_unavailable())
         await response(scope, receive, send)
+
+    async def execute_single(self, *args: Any, **kwargs: Any) -> Any:
+        """Queries and mutations over plain HTTP; a subscription needs a stream (Strawberry
+        would run it and fail on its first result, an INTERNAL error for a client's
+        mistake)."""
+        data = kwargs["request_data"]
+        kind = operation_type(data.query, data.operation_name) if data.query else None
+        if kind is OperationType.SUBSCRIPTION:
+            raise BadRequest(
+                "a subscription runs over a WebSocket or as Server-Sent Events "
+                "(send Accept: text/event-stream)"
+            )
+        return await super().execute_single(*args, **kwargs)
 
     def _refuse(self, error: ClusterHubError) -> Response:
         """The answer to a request GraphQL does not run, counted."""

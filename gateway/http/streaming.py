@@ -41,7 +41,7 @@ from resolvers.context import Context
 
 
 @lru_cache(maxsize=1024)
-def _operation_type(query: str, operation_name: str | None) -> OperationType | None:
+def operation_type(query: str, operation_name: str | None) -> OperationType | None:
     try:
         operation = get_operation_ast(parse(query), operation_name)
     except GraphQLError:
@@ -87,7 +87,7 @@ class _ShapeFinder(Visitor):
 @lru_cache(maxsize=1024)
 def _shape(query: str) -> _Shape:
     finder = _ShapeFinder()
-    with suppress(GraphQLError):  # not shared anyway: `_operation_type` refused it
+    with suppress(GraphQLError):  # not shared anyway: `operation_type` refused it
         visit(parse(query), finder)
     return _Shape(finder.reads_candidates, finder.after_inline, frozenset(finder.after_variables))
 
@@ -97,7 +97,7 @@ def _cohort_key(
 ) -> tuple[Any, ...] | None:
     """What makes two subscriptions compute the same: None for what is not shared."""
     viewer = context.viewer
-    if viewer is None or _operation_type(query, operation_name) is not OperationType.SUBSCRIPTION:
+    if viewer is None or operation_type(query, operation_name) is not OperationType.SUBSCRIPTION:
         return None
     shape = _shape(query)
     if context.resume_after is not None or shape.replays(variables):
@@ -133,7 +133,7 @@ class CohortSchema:
             results = cohorts.stream(key, lambda: run(query, **options), self._context.cut_off)
         else:
             results = await run(query, **options)
-        if _operation_type(query, options.get("operation_name")) is OperationType.SUBSCRIPTION:
+        if operation_type(query, options.get("operation_name")) is OperationType.SUBSCRIPTION:
             return self._metrics.stream(results)
         return results
 
