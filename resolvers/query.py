@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry import relay
 
+from gateway.domain.cursors import encode_cursor
 from gateway.services import coverage, directory, listings, matches, personal_data, skills
 from resolvers.context import Info
 from resolvers.inputs import (
@@ -113,6 +114,15 @@ class Query:
             info.context.session, match_filter(filter), page_request(first, after, info)
         )
         return Connection.from_page(page, Match.from_document)
+
+    @strawberry.field(
+        description="The cursor of the newest match now. A dashboard passes it to "
+        "`matchFound(after:)` when it first subscribes, and the last cursor it saw after "
+        "that: no match is missed, however often it reconnects. Null without a key."
+    )
+    async def match_cursor(self, info: Info) -> str | None:
+        sequence = await matches.newest_sequence(info.context.session)
+        return None if sequence is None else encode_cursor(sequence)
 
     @strawberry.field(
         description="What share of the needed headcount the offers can fill, one person per "

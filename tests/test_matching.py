@@ -134,6 +134,26 @@ async def test_resume_after_a_cursor_replays_every_missed_match_exactly_once(hub
     assert min(_seq(m["cursor"]) for m in delivered[6:]) > max(replay_order)
 
 
+async def test_a_dashboard_that_starts_at_match_cursor_misses_nothing_before_its_first_match(
+    hub,
+):
+    await hub.seed(_two_sided(offers=1))
+    viewer = await hub.key("VIEWER", cluster="test-cluster")
+    member = await hub.key("MEMBER", organisation="test-org-1")
+    await hub.query(CREATE_NEED, {"input": welder_need(0)}, member)  # history: not replayed
+    start = (await hub.query("{ matchCursor }", {}, viewer))["matchCursor"]
+    # the dashboard's socket drops before it saw any match; meanwhile one is made
+    await hub.query(CREATE_NEED, {"input": welder_need(1)}, member)
+    async with hub.subscribe(
+        MATCH_FOUND, {"after": start}, init={"Authorization": viewer["authorization"]}
+    ) as resumed:
+        [missed] = [(await resumed.next())["matchFound"]]
+        with pytest.raises(TimeoutError):
+            await resumed.next(timeout=1.0)
+    assert missed["need"]["key"].startswith("test-org-1") and _seq(missed["cursor"]) > _seq(start)
+    assert (await hub.query("{ matchCursor }", {}))["matchCursor"] is None  # anonymous
+
+
 def _seq(cursor: str) -> int:
     return int(base64.urlsafe_b64decode(cursor).decode().split(":")[1])
 

@@ -12,6 +12,7 @@ from gateway.domain.paging import Page, PageRequest
 from gateway.errors import NotFound, VersionConflict
 from gateway.services import audit
 from gateway.services.session import Session
+from gateway.store import matches as store_matches
 from gateway.store.versioned import compare_and_set
 from schemas.common import utcnow
 
@@ -24,6 +25,14 @@ Doc = dict[str, Any]
 async def compile_filter(session: Session, f: MatchFilter) -> Filter:
     """`f` as conditions, narrowed to matches whose both sides the caller may see."""
     return f.compile() & visible_matches(await session.visible())
+
+
+async def newest_sequence(session: Session) -> int | None:
+    """The newest cursor's number, for a caller with a key: a dashboard that subscribes
+    after it misses nothing from now on, across any reconnect (None when anonymous)."""
+    if session.principal is None:
+        return None
+    return await store_matches.newest_sequence(session.store)
 
 
 async def search(session: Session, f: MatchFilter, page: PageRequest) -> Page:

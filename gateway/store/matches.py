@@ -168,3 +168,9 @@ async def _write(
             UpdateOne({"_id": doc["_id"]}, {"$set": fields | {"seq": seq, "updated_at": now}})
         )
     await store.db.matches.bulk_write(operations, ordered=True, session=session)
+
+
+async def newest_sequence(store: Store) -> int:
+    """The number of the newest match cursor issued (0 before the first match)."""
+    counter = await store.db.counters.find_one({"_id": "matches"})
+    return counter["seq"] if counter else 0

@@ -31,7 +31,9 @@ export async function query(key, document, variables = {}) {
   return body.data;
 }
 
-export const VIEWER = `{ viewer { role clusterId organisationId } }`;
+// matchCursor: where the first subscription starts, so a drop before the first match
+// loses nothing either
+export const VIEWER = `{ viewer { role clusterId organisationId } matchCursor }`;
 
 export const CLUSTERS = `query Clusters($after: String) {
   clusters(first: 100, after: $after) {

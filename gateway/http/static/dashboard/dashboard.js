@@ -64,9 +64,9 @@ async function connect(event) {
   disconnect();
   ui.connect.disabled = true;
   setStatus("connecting", "Checking the key…");
-  let viewer, clusters, fields;
+  let viewer, start, clusters, fields;
   try {
-    viewer = (await api.query(key, api.VIEWER)).viewer;
+    ({ viewer, matchCursor: start } = await api.query(key, api.VIEWER));
     clusters = await api.allClusters(key);
     fields = await api
       .query(key, api.TYPE_FIELDS, { name: "MatchExplanation" })
@@ -86,7 +86,7 @@ async function connect(event) {
     entries,
     document: api.matchFound(selectionOf(entries)),
     filter: filter(),
-    cursor: null,
+    cursor: start,
     seen: new Map(),
     counts: new Map(),
   };
