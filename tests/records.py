@@ -8,6 +8,21 @@ from typing import Any
 
 from gateway.domain.candidates import CandidateIndex
 
+TODAY = dt.date.today()
+"""Test data is dated relative to today: time is a hard rule of matching (a listing whose
+period ended is EXPIRED), so fixed dates would stop matching once they pass."""
+
+
+def day(offset: int) -> str:
+    """The ISO date `offset` days from today."""
+    return (TODAY + dt.timedelta(days=offset)).isoformat()
+
+
+def at(offset: int) -> str:
+    """An ISO instant, 10:00 UTC, `offset` days from today."""
+    return f"{day(offset)}T10:00:00Z"
+
+
 CLUSTER = {
     "id": "test-cluster",
     "name": "Testnetzwerk Nord",
@@ -44,7 +59,7 @@ OFFER = {
     "title": "Zwei Schweißer in Kurzarbeit",
     "skills": ["welding", "Staplerschein"],
     "headcount": 2,
-    "period": {"start": "2026-12-01", "end": "2027-03-31"},
+    "period": {"start": day(-6), "end": day(114)},
     "radiusKm": 50,
 }
 
@@ -55,7 +70,7 @@ NEED = {
     "title": "Lagerhelfer gesucht",
     "requiredSkills": ["logistics-warehousing"],
     "headcount": 3,
-    "period": {"start": "2027-01-01", "end": "2027-02-28"},
+    "period": {"start": day(25), "end": day(83)},
 }
 
 
@@ -79,7 +94,7 @@ def welder_need(n: int) -> dict[str, Any]:
         "title": f"Schweißer {n}",
         "requiredSkills": ["welding"],
         "headcount": 1,
-        "period": {"start": "2026-12-01", "end": "2027-03-31"},
+        "period": {"start": day(-6), "end": day(114)},
     }
 
 

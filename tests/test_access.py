@@ -11,7 +11,7 @@ import websockets
 from gateway.services.keys import create_key
 from schemas.access import ApiKeySpec
 from tests.client import running_hub
-from tests.records import CLUSTER, NEED, OFFER, ORGANISATIONS, cluster_file
+from tests.records import CLUSTER, NEED, OFFER, ORGANISATIONS, at, cluster_file, day
 
 OFFERS = "query ($f: OfferFilter) { offers(filter: $f) { totalCount edges { node { id key } } } }"
 MATCHES = "{ matches { totalCount edges { node { key } } } }"
@@ -34,7 +34,7 @@ def _cluster(cid: str, policy: str, partners: list[str] | None = None) -> dict:
             id=f"{cid}-need",
             organisation=f"{cid}-org-1",
             requiredSkills=["welding"],
-            period={"start": "2026-12-01", "end": "2027-03-31"},
+            period={"start": day(-6), "end": day(114)},
         )
     ]
     return data
@@ -106,7 +106,7 @@ async def test_match_found_never_streams_what_the_subscriber_may_not_see(shared)
         "title": "Schweißer",
         "requiredSkills": ["welding"],
         "headcount": 1,
-        "period": {"start": "2026-12-01", "end": "2027-02-28"},
+        "period": {"start": day(-6), "end": day(83)},
     }
     create = "mutation ($i: CreateNeedInput!) { createNeed(input: $i) { need { key } } }"
     async with hub.subscribe(
@@ -155,7 +155,7 @@ async def test_candidate_data_only_for_the_referrer_and_consented_organisations(
                 "source": "RUNNER_UP",
                 "candidate": {"name": "Erika Muster", "email": "erika@example.org"},
                 "skills": ["mechatronics"],
-                "period": {"start": "2026-12-01"},
+                "period": {"start": day(-6)},
                 "consentNote": "schriftlich am 20.11.",
             }
         },
@@ -191,7 +191,7 @@ async def test_erasure_removes_the_person_and_every_trace(shared):
         "source": "JOB_CUT",
         "skills": ["welding"],
         "candidate": {"name": "Max Beispiel"},
-        "consent": {"givenAt": "2026-11-20T10:00:00Z"},
+        "consent": {"givenAt": at(-17)},
     }
     data = _cluster("open", "HUB")
     data["offers"] = [talent]

@@ -10,7 +10,7 @@ import pytest
 from gateway.domain.access import visible_listings
 from gateway.domain.filters import ListingFilter
 from gateway.domain.geo import Circle
-from tests.records import OFFER, cluster_file
+from tests.records import OFFER, cluster_file, day
 
 OFFERS = """
 query ($filter: OfferFilter, $first: Int, $after: String) {
@@ -62,9 +62,9 @@ def _many_offers(count: int) -> dict:
             title=f"Angebot {i}",
             organisation="test-org-munich" if i % 5 == 0 else "test-org-0",
             skills=["welding"] if i % 2 == 0 else ["logistics-warehousing"],
-            period={"start": "2027-01-01", "end": "2027-01-31"}
+            period={"start": day(25), "end": day(55)}
             if i % 3 == 0
-            else {"start": "2027-06-01", "end": "2027-08-31"},
+            else {"start": day(176), "end": day(267)},
         )
         for i in range(count)
     ]
@@ -120,7 +120,7 @@ async def test_welding_near_hamburg_available_in_january(portal):
     search = {
         "skills": {"anyOf": ["welding"]},
         "near": {"postcode": "21129", "radiusKm": 50},
-        "available": {"start": "2027-01-01", "end": "2027-01-31"},
+        "available": {"start": day(25), "end": day(55)},
     }
     data = (await hub.query(OFFERS, {"filter": search}, viewer))["offers"]
     # even, divisible by 3, not by 5 (Munich): 6, 12, 18, 24
@@ -169,7 +169,7 @@ async def test_create_and_update_with_optimistic_locking(portal):
         "title": "Drei Staplerfahrer frei",
         "skills": ["Gabelstaplerfahrer"],
         "headcount": 3,
-        "period": {"start": "2027-02-01", "end": "2027-04-30"},
+        "period": {"start": day(56), "end": day(144)},
     }
     created = (await hub.query(CREATE_OFFER, {"input": new}, member))["createOffer"]
     assert created["userErrors"] == []
@@ -192,7 +192,7 @@ async def test_create_and_update_with_optimistic_locking(portal):
         ({"headcount": 0}, "headcount", "INVALID"),
         ({"title": "x" * 300}, "title", "INVALID"),
         ({"skills": ["Astrologie"]}, "skills", "UNKNOWN_SKILL"),
-        ({"period": {"start": "2027-05-01", "end": "2027-01-01"}}, "period", "INVALID"),
+        ({"period": {"start": day(145), "end": day(25)}}, "period", "INVALID"),
         ({"organisationId": "ghost"}, "organisationId", "NOT_FOUND"),
         ({"kind": "TALENT"}, "kind", "USE_REFER_CANDIDATE"),
         (
@@ -213,7 +213,7 @@ async def test_invalid_input_comes_back_as_user_errors_naming_the_field(
         "title": "Schweißer frei",
         "skills": ["welding"],
         "headcount": 1,
-        "period": {"start": "2027-02-01"},
+        "period": {"start": day(56)},
     } | change
     payload = (await hub.query(CREATE_OFFER, {"input": new}, admin))["createOffer"]
     assert payload["offer"] is None
@@ -293,7 +293,7 @@ async def test_a_text_filter_finds_the_same_in_lists_and_live(hub):
                 "capabilities": ["welding"],
                 "amount": 100,
                 "unit": "Stück",
-                "period": {"start": "2027-01-01", "end": "2027-03-31"},
+                "period": {"start": day(25), "end": day(114)},
             }
             created = await hub.query(CREATE_OFFER, {"input": offer}, member)
             assert created["createOffer"]["userErrors"] == []

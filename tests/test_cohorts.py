@@ -8,7 +8,7 @@ from contextlib import AsyncExitStack
 
 import pytest
 
-from tests.records import welder_need, welders_cluster
+from tests.records import day, welder_need, welders_cluster
 
 MATCH_FOUND = "subscription { matchFound { key score need { key } } }"
 RESUMED = "subscription ($after: String) { matchFound(after: $after) { key cursor } }"
@@ -76,7 +76,7 @@ async def test_the_same_selection_under_different_views_gives_different_payloads
             "source": "RUNNER_UP",
             "candidate": {"name": "Erika Muster"},
             "skills": ["welding"],
-            "period": {"start": "2026-12-01"},
+            "period": {"start": day(-6)},
         }
         assert (await hub.query(REFER, {"i": referral}, referrer))["referCandidate"][
             "userErrors"

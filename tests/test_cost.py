@@ -12,7 +12,7 @@ import websockets
 
 from tests.client import running_hub
 from tests.commands import recorded
-from tests.records import cluster_file
+from tests.records import cluster_file, day
 
 NESTING = (
     "clusters { edges { node { members { memberships { cluster { members { offers { title }"
@@ -185,7 +185,7 @@ async def test_a_mutation_cut_off_by_the_timeout_still_saves_its_write(settings,
         "title": "Vier Lageristen frei",
         "skills": ["logistics-warehousing"],
         "headcount": 4,
-        "period": {"start": "2027-02-01", "end": "2027-04-30"},
+        "period": {"start": day(56), "end": day(144)},
     }
     quick = settings.model_copy(update={"operation_timeout_seconds": 1e-6})
     async with running_hub(quick) as impatient:

@@ -6,7 +6,7 @@ import pytest
 
 from gateway.store.embedded import EmbeddedServer
 from tests.client import running_hub
-from tests.records import cluster_file
+from tests.records import cluster_file, day
 
 OFFER_PUBLISHED = """
 subscription ($filter: OfferFilter) {
@@ -109,7 +109,7 @@ async def test_subscription_round_trip(hub, protocol):
             "source": "RUNNER_UP",
             "candidate": {"name": "Erika Beispiel"},
             "skills": ["logistics-warehousing"],
-            "period": {"start": "2026-12-01"},
+            "period": {"start": day(-6)},
         }
         result = await hub.query(REFER, {"input": referral}, member)
         assert result["referCandidate"]["userErrors"] == []

@@ -7,7 +7,7 @@ import copy
 import pytest
 
 from tests.commands import recorded
-from tests.records import CLUSTER, OFFER, ORGANISATIONS
+from tests.records import CLUSTER, OFFER, ORGANISATIONS, day
 
 PORTAL = """
 query ($first: Int) {
@@ -113,7 +113,7 @@ async def test_entities_resolve_each_type_in_one_batch(hub, settings):
                 "title": "CAD-Zeichner",
                 "requiredSkills": ["cad"],
                 "headcount": 1,
-                "period": {"start": "2027-01-01"},
+                "period": {"start": day(25)},
             }
         },
         member,

@@ -15,7 +15,7 @@ import websockets
 
 from gateway.store.embedded import free_port
 from tests.client import running_hub, serve, wait_ready
-from tests.records import NEED, OFFER, cluster_file, insert_raw_offers, welder_need
+from tests.records import NEED, OFFER, at, cluster_file, day, insert_raw_offers, welder_need
 
 MATCH_FOUND = """
 subscription ($filter: MatchFilter, $after: String) {
@@ -53,7 +53,7 @@ def _warehouse_need(**changes) -> dict:
         "title": "Lagerkräfte mit Staplerschein für das Weihnachtsgeschäft",
         "requiredSkills": ["logistics-warehousing", "Staplerschein"],
         "headcount": 2,
-        "period": {"start": "2026-12-07", "end": "2027-01-31"},
+        "period": {"start": day(0), "end": day(55)},
         "radiusKm": 40,
     }
     return need | changes
@@ -211,7 +211,7 @@ async def test_missing_skills_a_training_teaches_still_match_with_the_training(h
             skills=["forklift-licence"],
             seats=12,
             headcount=None,
-            period={"start": "2026-12-07", "end": "2026-12-18"},  # done early in the need
+            period={"start": day(0), "end": day(11)},  # done early in the need
         )
     )
     del data["offers"][-1]["headcount"]
@@ -361,7 +361,7 @@ async def test_coverage_of_a_small_case_equals_the_known_optimum(hub):
             "skills": ["electrical-installation"],
             "source": "JOB_CUT",
             "candidate": {"name": "Ute Beispiel"},
-            "consent": {"givenAt": "2026-11-01T10:00:00Z"},
+            "consent": {"givenAt": at(-36)},
         },
     ]
     need = copy.deepcopy(NEED)

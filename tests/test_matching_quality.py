@@ -23,7 +23,7 @@ from gateway.services.demo import seed_dir
 from gateway.services.imports import Importer, read_paths
 from gateway.services.matching import Matcher
 from schemas.skill import Skill
-from tests.records import NEED, OFFER, cluster_file, indexed
+from tests.records import NEED, OFFER, at, cluster_file, day, indexed
 
 TAXONOMY = Taxonomy(
     skill_document(Skill.model_validate(s))
@@ -334,14 +334,14 @@ async def test_a_portal_reads_why_a_match_fits_criterion_by_criterion(hub):
     data["offers"] = [
         dict(OFFER, id="runner-up", kind="TALENT", skills=["childcare-assistant", "german-c1"],
              source="RUNNER_UP", candidate={"name": "Ada Beispiel"},
-             consent={"givenAt": "2026-11-20T09:00:00Z"}),
+             consent={"givenAt": at(-17)}),
         dict(OFFER, id="erste-hilfe", organisation="test-org-2", kind="TRAINING", seats=12,
-             skills=["first-aid"], period={"start": "2026-12-14", "end": "2026-12-15"}),
+             skills=["first-aid"], period={"start": day(7), "end": day(8)}),
     ]  # fmt: skip
     del data["offers"][0]["headcount"], data["offers"][1]["headcount"]
     data["needs"] = [
         dict(NEED, id="kita", requiredSkills=["childcare-assistant", "german-b2", "first-aid"],
-             employment="PERMANENT", headcount=1, period={"start": "2027-01-01"})
+             employment="PERMANENT", headcount=1, period={"start": day(25)})
     ]  # fmt: skip
     await hub.seed(data)
     viewer = await hub.key("HUB_ADMIN")
@@ -364,18 +364,18 @@ async def test_a_portal_reads_why_a_match_fits_criterion_by_criterion(hub):
         "value": 1.0,
     }
     assert explanation["trainings"] == [
-        {"training": {"key": "erste-hilfe"}, "endsOn": "2026-12-15", "endsBeforeStart": True,
+        {"training": {"key": "erste-hilfe"}, "endsOn": day(8), "endsBeforeStart": True,
          "skills": [{"id": "first-aid"}]}
     ]  # fmt: skip
 
 
 async def test_time_is_a_hard_rule_whatever_the_stored_status(hub):
     data = cluster_file()
-    data["offers"][0]["period"] = {"start": "2026-09-01", "end": "2026-11-30"}  # over
+    data["offers"][0]["period"] = {"start": day(-97), "end": day(-7)}  # over
     data["offers"][0]["skills"] = ["logistics-warehousing"]
     stale = dict(OFFER, id="alte-empfehlung", kind="TALENT", skills=["logistics-warehousing"],
                  source="RUNNER_UP", candidate={"name": "Bo Beispiel"},
-                 consent={"givenAt": "2026-01-05T09:00:00Z"})  # fmt: skip
+                 consent={"givenAt": at(-336)})  # fmt: skip
     del stale["headcount"]
     data["offers"].append(stale)
     batch = read_paths([seed_dir() / "taxonomy.json"])

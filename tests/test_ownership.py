@@ -13,7 +13,7 @@ import copy
 import pytest
 
 from gateway.services import audit
-from tests.records import OFFER, ORGANISATIONS
+from tests.records import OFFER, ORGANISATIONS, at, day
 from tests.test_access import _cluster
 
 IMPORT = """mutation ($i: [ClusterImportInput!]!, $strict: Boolean! = false) {
@@ -34,7 +34,7 @@ REFERRAL = {k: v for k, v in OFFER.items() if k != "headcount"} | {
     "source": "RUNNER_UP",
     "skills": ["welding"],
     "candidate": CANDIDATE,
-    "consent": {"givenAt": "2026-11-20T10:00:00Z"},
+    "consent": {"givenAt": at(-17)},
 }
 SHARED = dict(
     copy.deepcopy(ORGANISATIONS[0]),
@@ -259,7 +259,7 @@ def _need(organisation: str) -> dict:
         "title": "Schweißer",
         "requiredSkills": ["welding"],
         "headcount": 1,
-        "period": {"start": "2026-12-01", "end": "2027-03-31"},
+        "period": {"start": day(-6), "end": day(114)},
     }
 
 

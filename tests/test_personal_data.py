@@ -15,7 +15,7 @@ import pytest
 from gateway.services.keys import create_key
 from schemas.access import ApiKeySpec
 from tests.commands import recorded
-from tests.records import welder_need, welders_cluster
+from tests.records import day, welder_need, welders_cluster
 
 REFER = """mutation ($i: ReferCandidateInput!) {
   referCandidate(input: $i) { offer { key } userErrors { code } } }"""
@@ -38,7 +38,7 @@ def _referral(name: str) -> dict:
         "source": "RUNNER_UP",
         "candidate": {"name": name, "email": f"{name.lower()}@example.org", "phone": "040 1"},
         "skills": ["welding"],
-        "period": {"start": "2026-12-01", "end": "2027-03-31"},
+        "period": {"start": day(-6), "end": day(114)},
     }
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from gateway.services.imports import Batch, Importer
-from tests.records import cluster_file
+from tests.records import cluster_file, day
 
 LISTED = ("clusters", "organisations", "offers", "needs")
 
@@ -78,7 +78,7 @@ REJECTIONS = [
     (
         "period ends before it starts",
         "needs.0.period.end",
-        "2026-12-31",
+        day(24),
         "needs[0] (test-need-1)",
         "period",
         "before it starts",
