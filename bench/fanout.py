@@ -32,6 +32,7 @@ from pymongo import MongoClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.harness import UNLIMITED
 from bench.live import _a_fitting_need, _floor
 from gateway.store import Store
 from gateway.store.embedded import free_port
@@ -48,7 +49,12 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 
 def _cli(data_dir: Path, *args: str, **popen: object) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CLUSTERHUB_", "MONGODB"))}
-    env |= {"CLUSTERHUB_DATA_DIR": str(data_dir), "CLUSTERHUB_LOG_LEVEL": "warning"}
+    env |= {
+        "CLUSTERHUB_DATA_DIR": str(data_dir),
+        "CLUSTERHUB_LOG_LEVEL": "warning",
+        # every subscriber uses the one VIEWER key: its budget would refuse all past 600
+        "CLUSTERHUB_RATE_LIMIT_PER_MINUTE": str(UNLIMITED),
+    }
     command = [sys.executable, "-m", "gateway.tools.cli", *args]
     return subprocess.Popen(command, env=env, text=True, **popen)  # type: ignore[call-overload]
 

@@ -19,6 +19,10 @@ from gateway.store import Store, open_store
 from gateway.tools.synthetic import generate
 from schemas.access import ApiKeySpec
 
+UNLIMITED = 1_000_000_000
+"""The request budget of a benchmark's hub: it drives one key (thousands of dashboards,
+a stream of mutations) far past what a single caller may spend."""
+
 
 @dataclass
 class Stats:
@@ -71,7 +75,12 @@ async def bench_store(
     """Settings of an embedded store with data: the given one, or a new one seeded here
     (with its matches unless `match` is off)."""
     with tempfile.TemporaryDirectory(prefix="clusterhub-bench-") as tmp:
-        settings = Settings(data_dir=data_dir or Path(tmp), demo=False, log_level="warning")
+        settings = Settings(
+            data_dir=data_dir or Path(tmp),
+            demo=False,
+            log_level="warning",
+            rate_limit_per_minute=UNLIMITED,
+        )
         if data_dir is None:
             async with open_store(settings) as store:
                 batch = read_paths([seed_dir()])
