@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import strawberry
@@ -32,7 +33,21 @@ async def _each(
         yield item
 
 
-def _resume_point(context: Context, after: str | None) -> int | None:
+@dataclass(frozen=True)
+class StoredOnly:
+    """A root value that runs `matchFound` over stored matches only: those after the
+    cursor number `after` (and before `before`), no live part."""
+
+    after: int
+    before: int | None = None
+
+
+LIVE_ONLY = object()
+"""A root value that runs `matchFound` live only, whatever `after` or `Last-Event-ID` say
+(the shared part of a resumed subscription)."""
+
+
+def resume_point(context: Context, after: str | None) -> int | None:
     """The sequence number to replay after: an SSE `Last-Event-ID` wins over `after`."""
     if context.resume_after is not None:
         return decode_sequence(context.resume_after, "Last-Event-ID")
@@ -50,9 +65,12 @@ class Subscription:
     async def match_found(
         self, info: Info, filter: MatchFilter | None = None, after: str | None = None
     ) -> AsyncGenerator[Match, None]:
-        ctx = info.context
-        since = _resume_point(ctx, after)
-        docs = live.match_found(ctx.session, match_filter(filter), since, ctx.cut_off)
+        ctx, root = info.context, info.root_value
+        if isinstance(root, StoredOnly):
+            docs = live.stored_matches(ctx.session, match_filter(filter), root.after, root.before)
+        else:
+            since = None if root is LIVE_ONLY else resume_point(ctx, after)
+            docs = live.match_found(ctx.session, match_filter(filter), since, ctx.cut_off)
         async for match in _each(ctx, docs, Match.from_document, lambda match: match.cursor):
             yield match
 

@@ -104,3 +104,42 @@ async def test_a_subscriber_resuming_later_from_the_same_cursor_gets_the_replay_
         # joining the early one's cohort, the late one would find its replay over
         async with hub.subscribe(RESUMED, resume, init=init) as late:
             assert await late.next() == missed
+
+
+async def test_dashboards_resuming_from_different_cursors_replay_alone_then_share_one_cohort(
+    welders,
+):
+    hub = welders
+    viewer = await hub.key("VIEWER", cluster="test-cluster")
+    member = await hub.key("MEMBER", organisation="test-org-1")
+    for n in range(3):
+        await hub.query(CREATE_NEED, {"i": welder_need(n)}, member)
+    edges = (await hub.query("{ matches { edges { node { key cursor } } } }", headers=viewer))[
+        "matches"
+    ]["edges"]
+    keys = [e["node"]["key"] for e in edges]
+    cursors = [e["node"]["cursor"] for e in edges]
+    init = {"Authorization": viewer["authorization"]}
+    async with AsyncExitStack() as stack:
+        since_first = await stack.enter_async_context(
+            hub.subscribe(RESUMED, {"after": cursors[0]}, init=init)
+        )
+        since_second = await stack.enter_async_context(
+            hub.subscribe(RESUMED, {"after": cursors[1]}, init=init)
+        )
+        fresh = await stack.enter_async_context(hub.subscribe(RESUMED, {}, init=init))
+        replayed = [
+            [(await since_first.next())["matchFound"]["key"] for _ in range(2)],
+            [(await since_second.next())["matchFound"]["key"]],
+        ]
+        assert replayed == [keys[1:], keys[2:]]  # each its own missed matches, in order
+        await hub.wait_subscribers(3)
+        cohorts = hub.app.state.hub.cohorts
+        assert (cohorts.count, cohorts.member_count) == (1, 3)  # the live part is shared
+
+        await hub.query(CREATE_NEED, {"i": welder_need(3)}, member)
+        live = [(await s.next())["matchFound"]["key"] for s in (since_first, since_second, fresh)]
+        assert len(set(live)) == 1 and live[0] not in keys
+        for s in (since_first, since_second, fresh):
+            with pytest.raises(TimeoutError):
+                await s.next(timeout=0.3)  # once each, nothing replayed twice

@@ -94,3 +94,42 @@ async def test_resuming_after_any_prefix_of_the_live_stream_yields_exactly_the_r
             with pytest.raises(TimeoutError):
                 await resumed.next(timeout=0.5)
         assert rest == stream[i + 1 :]
+
+
+async def test_a_dashboard_resuming_while_writers_write_misses_nothing_and_repeats_nothing(
+    hub, second_hub
+):
+    """The resumed dashboard replays alone and then reads a live cohort it starts itself:
+    matches committed between its replay and the cohort's first event must still come,
+    once, in cursor order (compared with the stored matches after the writers stop)."""
+    await hub.seed(_cluster())
+    viewer = await hub.key("VIEWER", cluster="test-cluster")
+    member = await hub.key("MEMBER", organisation="test-org-1")
+    init = {"Authorization": viewer["authorization"]}
+    start = (await hub.query("{ matchCursor }", {}, viewer))["matchCursor"]
+
+    async def write(client: httpx.AsyncClient, n: int) -> None:
+        for k in range(NEEDS_PER_WRITER):
+            need = welder_need(n * NEEDS_PER_WRITER + k)
+            answer = await client.post(
+                "/graphql", json={"query": CREATE_NEED, "variables": {"input": need}}
+            )
+            assert answer.json()["data"]["createNeed"]["userErrors"] == []
+
+    urls = [hub.base_url, second_hub]
+    clients = [httpx.AsyncClient(base_url=url, headers=member, timeout=60) for url in urls]
+    writers = [asyncio.create_task(write(clients[n % 2], n)) for n in range(WRITERS)]
+    received: list[tuple[str, str]] = []
+    try:
+        await asyncio.sleep(0.05)  # some matches are made before the dashboard comes back
+        async with hub.subscribe(MATCH_FOUND, {"after": start}, init=init) as resumed:
+            while len(received) < WRITERS * NEEDS_PER_WRITER * OFFERS:
+                match = (await resumed.next(timeout=20))["matchFound"]
+                received.append((match["key"], match["cursor"]))
+            with pytest.raises(TimeoutError):
+                await resumed.next(timeout=0.5)
+        await asyncio.gather(*writers)
+    finally:
+        for client in clients:
+            await client.aclose()
+    assert received == await _rest_after(hub, viewer, start)

@@ -96,24 +96,38 @@ class Cohorts:
         self, key: Hashable, start: Start, on_cut_off: CutOff | None = None
     ) -> AsyncIterator[Any]:
         """This member's view of the cohort `key`, started with `start` if there is none."""
+        async with self.member(key, start, on_cut_off) as results:
+            async for result in results:
+                yield result
+
+    @contextlib.asynccontextmanager
+    async def member(
+        self, key: Hashable, start: Start, on_cut_off: CutOff | None = None
+    ) -> AsyncIterator[AsyncIterator[Any]]:
+        """Membership of the cohort `key` for the block: joined on entry (results computed
+        from then on are queued, read or not), left on exit. Yields the results."""
         cohort = self._cohorts.get(key)
         if cohort is None or cohort.ended:
             cohort = self._cohorts[key] = _Cohort(key, start, self.queue_size, self.overflows)
         queue = cohort.join()
         try:
-            while True:
-                item = await queue.get()
-                if item is _END:
-                    return
-                if isinstance(item, _TooSlow):
-                    if on_cut_off is not None:
-                        await on_cut_off(item.reason)
-                    return
-                if isinstance(item, BaseException):
-                    raise item
-                yield item
+            yield self._results(queue, on_cut_off)
         finally:
             await self._leave(cohort, queue)
+
+    @staticmethod
+    async def _results(queue: asyncio.Queue[Any], on_cut_off: CutOff | None) -> AsyncIterator[Any]:
+        while True:
+            item = await queue.get()
+            if item is _END:
+                return
+            if isinstance(item, _TooSlow):
+                if on_cut_off is not None:
+                    await on_cut_off(item.reason)
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
 
     async def _leave(self, cohort: _Cohort, queue: asyncio.Queue[Any]) -> None:
         cohort.members.discard(queue)

@@ -44,6 +44,19 @@ async def match_found(
             yield event.document
 
 
+async def stored_matches(
+    session: Session, f: MatchFilter, after: int, before: int | None = None
+) -> AsyncIterator[Doc]:
+    """The stored matches after the cursor number `after` (and before `before`), in cursor
+    order, and nothing live: a subscriber replays these alone and takes the live ones
+    from the cohort it shares (`gateway.http.streaming`)."""
+    query = (await matches.compile_filter(session, f)).query()
+    if before is not None:
+        query = {"$and": [query, {"seq": {"$lt": before}}]}
+    async for doc in _replay(session, query, after):
+        yield doc
+
+
 async def _replay(session: Session, query: Doc, after: int) -> AsyncIterator[Doc]:
     """Matches after the cursor number `after`, in cursor order, a page at a time."""
     while True:
