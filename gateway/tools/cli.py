@@ -52,7 +52,8 @@ def serve(
     log_level: Annotated[str | None, typer.Option(help=_setting("log_level"))] = None,
     log_format: Annotated[str | None, typer.Option(help=_setting("log_format"))] = None,
 ) -> None:
-    """Run the hub: GraphQL on /graphql (HTTP and WebSocket), /healthz and /readyz."""
+    """Run the hub: GraphQL on /graphql (HTTP, WebSocket, SSE), the live dashboard on
+    /dashboard, Prometheus metrics on /metrics, /healthz and /readyz."""
     from gateway.http.app import create_app, server_options
     from gateway.http.logs import configure_logging
     from gateway.http.server import run
