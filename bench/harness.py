@@ -11,8 +11,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from gateway.services.demo import seed_dir
-from gateway.services.imports import Importer, read_paths
+from gateway.services.demo import demo_batch, seed_dir
+from gateway.services.imports import Importer
 from gateway.services.keys import create_key
 from gateway.settings import Settings
 from gateway.store import Store, open_store
@@ -83,7 +83,7 @@ async def bench_store(
         )
         if data_dir is None:
             async with open_store(settings) as store:
-                batch = read_paths([seed_dir()])
+                batch = demo_batch()
                 if synthetic:
                     for name, records in generate(synthetic, seed_dir()).records.items():
                         batch.records[name].extend(records)

@@ -31,8 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.harness import Stats, admin_headers, bench_store
 from gateway.http.inprocess import serve_in_process
 from gateway.live.catalogue import own_catalogue
-from gateway.services.demo import seed_dir
-from gateway.services.imports import Importer, read_paths
+from gateway.services.demo import demo_batch
+from gateway.services.imports import Importer
 from gateway.services.matching import Matcher
 from gateway.services.taxonomy import load_taxonomy
 from gateway.settings import Settings
@@ -188,7 +188,7 @@ async def _ordering_cost(store: Store, writers: int, batches: int = 40, size: in
 async def _matching_rate() -> str:
     with tempfile.TemporaryDirectory(prefix="clusterhub-bench-") as tmp:
         async with open_store(Settings(data_dir=Path(tmp), demo=False)) as store:
-            batch = read_paths([seed_dir()])
+            batch = demo_batch()
             await Importer(store, match=False).run(batch)
             offers = await store.find("offers", {}, limit=100_000)
             needs = await store.find("needs", {}, limit=100_000)

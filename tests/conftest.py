@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from pymongo import MongoClient
 
-from gateway.services.demo import seed_dir
+from gateway.services.demo import demo_batch, seed_dir
 from gateway.services.imports import Importer, read_paths
 from gateway.settings import Settings
 from gateway.store import Store, open_store
@@ -75,7 +75,7 @@ async def demo_settings(mongo_uri: str, tmp_path_factory: pytest.TempPathFactory
         data_dir=tmp_path_factory.mktemp("demo"),
     )
     async with open_store(settings) as store:
-        report = await Importer(store).run(read_paths([seed_dir()]))
+        report = await Importer(store).run(demo_batch())
         assert report.ok, report.rejections
     yield settings
     with MongoClient(mongo_uri, serverSelectionTimeoutMS=5000) as client:

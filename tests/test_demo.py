@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from gateway.services.demo import seed_dir
+import datetime as dt
+
+from gateway.domain.documents import OPEN_END
+from gateway.domain.lifetime import Lifetime
+from gateway.services.demo import DEMO_DAY, demo_batch, seed_dir
 from tests.client import running_hub
 from tests.test_seed_cli import seed_cli
 
@@ -113,3 +117,32 @@ async def test_hub_seeds_the_demo_into_an_empty_store_once(settings):
         await hub.store.db.clusters.delete_one({"_id": "cleverharz"})
     async with running_hub(demo) as hub:  # not empty: nothing re-seeded
         assert (await hub.query("{ clusters { totalCount } }"))["clusters"]["totalCount"] == 11
+
+
+def _current(day: dt.date) -> int:
+    """How many demo listings, seeded on `day`, are current that day (not EXPIRED)."""
+    lifetime = Lifetime(dt.datetime.combine(day, dt.time(12), dt.UTC))
+    current = 0
+    for name in ("offers", "needs"):
+        for record in demo_batch(day).records[name]:
+            data = record.data
+            end = data["period"].get("end")
+            listing = {
+                "period": {
+                    "end": dt.datetime.combine(dt.date.fromisoformat(end), dt.time(), dt.UTC)
+                    if end
+                    else OPEN_END
+                }
+            }
+            if "consent" in data:
+                given = dt.datetime.fromisoformat(data["consent"]["givenAt"])
+                listing["consent"] = {"given_at": given}
+            current += not lifetime.lapsed(listing)
+    return current
+
+
+def test_the_demo_seeded_years_later_is_as_current_as_on_its_day():
+    # time is a hard rule: fixed dates would leave an expired demo
+    on_its_day = _current(DEMO_DAY)
+    assert on_its_day == 408  # every offer and need
+    assert _current(DEMO_DAY + dt.timedelta(days=3 * 365)) == on_its_day

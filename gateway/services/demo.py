@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import logging
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
-from gateway.services.imports import Importer, ImportReport, read_paths
+from gateway.services.imports import Batch, Importer, ImportReport, read_paths
 from gateway.services.keys import create_key
 from gateway.services.matching_queue import MatchingQueue
 from gateway.store.database import Store
@@ -20,13 +23,43 @@ def seed_dir() -> Path:
     return Path(str(resources.files("seeds")))
 
 
+DEMO_DAY = dt.date(2026, 12, 7)
+"""The day the demo data describe. Seeded later, their dates move by the days since:
+time is a hard rule of matching, so fixed dates would leave an expired demo."""
+
+
+def demo_batch(today: dt.date | None = None) -> Batch:
+    """The demo data as of `today` (default: now): every period and consent moved by the
+    days since `DEMO_DAY`, so the demo stays as current as the day it was written."""
+    days = ((today or dt.datetime.now(dt.UTC).date()) - DEMO_DAY).days
+    batch = read_paths([seed_dir() / "taxonomy.json"])
+    for path in sorted((seed_dir() / "clusters").glob("*.json")):
+        batch.add(str(path), _moved(json.loads(path.read_text(encoding="utf-8")), days))
+    return batch
+
+
+def _moved(data: dict[str, Any], days: int) -> dict[str, Any]:
+    """A cluster file with its listings' periods and consents `days` later."""
+    shift = dt.timedelta(days=days)
+    for listing in (*data.get("offers", ()), *data.get("needs", ())):
+        period = listing.get("period") or {}
+        for bound in ("start", "end"):
+            if period.get(bound):
+                period[bound] = (dt.date.fromisoformat(period[bound]) + shift).isoformat()
+        consent = listing.get("consent") or {}
+        if consent.get("givenAt"):
+            given = dt.datetime.fromisoformat(consent["givenAt"].replace("Z", "+00:00"))
+            consent["givenAt"] = (given + shift).isoformat()
+    return data
+
+
 async def seed_demo_if_empty(
     store: Store, matching: MatchingQueue | None = None
 ) -> ImportReport | None:
     """Seed the demo data when the store holds no cluster yet; None when it was not empty."""
     if await store.find_one("clusters", {}) is not None:
         return None
-    report = await Importer(store, matching=matching).run(read_paths([seed_dir()]))
+    report = await Importer(store, matching=matching).run(demo_batch())
     for rejection in report.rejections:
         log.warning("demo data: %s", rejection)
     inserted = sum(s.inserted for s in report.summaries.values())
