@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractContextManager, suppress
+from functools import partial
 from typing import Any
 
 import starlette.websockets
@@ -53,6 +55,9 @@ INIT_TIMEOUT = 4408
 TOO_MANY_SUBSCRIPTIONS = 4413
 KEY_CUT_OFF = 4403
 """The socket's API key was revoked or expired (Forbidden, as for a refused key)."""
+
+Start = Callable[[], Awaitable[None]]
+"""Starts an admitted operation: the protocol's own handling of its start message."""
 
 
 def _over_budget(view: Any, context: Context) -> dict[str, Any] | None:
@@ -106,25 +111,51 @@ async def _cancel(task: asyncio.Task[Any] | None) -> None:
             await task
 
 
-class TransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
-    """`graphql-transport-ws` with server pings, a closing cap and cohorts."""
-
-    ping_task: asyncio.Task[None] | None = None
+class _Hygiene:
+    """What both protocols add to Strawberry's handlers: cohorts, the key watch, a request
+    id per operation, and the admission of each operation (`_admit`)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.schema = CohortSchema(  # type: ignore[assignment]
-            self.schema, self.context, self.view.metrics
-        )
+        self.schema = CohortSchema(self.schema, self.context, self.view.metrics)
         self.key_watch = _key_watch(self)
         self.operation_ids = _OperationIds()
 
     async def handle_connection_init(self, message: Any) -> None:
         await super().handle_connection_init(message)
-        if not self.connection_acknowledged:
+        if self.connection_acknowledged:
+            self.key_watch.start()
+
+    async def _admit(self, operation_id: str, running: int, start: Start) -> None:
+        """Start an operation unless the key was cut off, the socket already runs its cap
+        of operations (then closed with TOO_MANY_SUBSCRIPTIONS), or the caller's budget
+        is spent (then an `error` message, the socket stays open)."""
+        if self.key_watch.cut_off:
             return
-        self.key_watch.start()
-        if self.ping_task is None:
+        limit = self.max_subscriptions_per_connection
+        if self.connection_acknowledged and limit is not None and running >= limit:
+            reason = f"too many subscriptions: at most {limit} per connection"
+            await self.websocket.close(code=TOO_MANY_SUBSCRIPTIONS, reason=reason)
+            return
+        with self.operation_ids.next():
+            if self.connection_acknowledged and (error := _over_budget(self.view, self.context)):
+                payload = self._error_payload(error)
+                await self.send_message({"id": operation_id, "type": "error", "payload": payload})
+                return
+            await start()
+
+    def _error_payload(self, error: dict[str, Any]) -> Any:
+        return error
+
+
+class TransportWSHandler(_Hygiene, BaseGraphQLTransportWSHandler[Any, Any]):
+    """`graphql-transport-ws` with server pings, a closing cap and cohorts."""
+
+    ping_task: asyncio.Task[None] | None = None
+
+    async def handle_connection_init(self, message: Any) -> None:
+        await super().handle_connection_init(message)
+        if self.connection_acknowledged and self.ping_task is None:
             self.ping_task = asyncio.create_task(self._ping())
 
     async def _ping(self) -> None:
@@ -133,18 +164,11 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
             await self.send_message({"type": "ping"})
 
     async def handle_subscribe(self, message: Any) -> None:
-        if self.key_watch.cut_off:
-            return
-        limit = self.max_subscriptions_per_connection
-        if self.connection_acknowledged and limit is not None and len(self.operations) >= limit:
-            reason = f"too many subscriptions: at most {limit} per connection"
-            await self.websocket.close(code=TOO_MANY_SUBSCRIPTIONS, reason=reason)
-            return
-        with self.operation_ids.next():
-            if self.connection_acknowledged and (error := _over_budget(self.view, self.context)):
-                await self.send_message({"id": message["id"], "type": "error", "payload": [error]})
-                return
-            await super().handle_subscribe(message)
+        start = partial(super().handle_subscribe, message)
+        await self._admit(message["id"], len(self.operations), start)
+
+    def _error_payload(self, error: dict[str, Any]) -> Any:
+        return [error]  # this protocol sends a list of errors
 
     async def handle_task_exception(self, error: Exception) -> None:
         if isinstance(error, _CLOSED):  # the client's doing, not the hub's
@@ -158,21 +182,8 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
         await super().shutdown()
 
 
-class LegacyWSHandler(BaseGraphQLWSHandler[Any, Any]):
+class LegacyWSHandler(_Hygiene, BaseGraphQLWSHandler[Any, Any]):
     """The legacy `graphql-ws` protocol: strict, an init timeout, a closing cap, cohorts."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.schema = CohortSchema(  # type: ignore[assignment]
-            self.schema, self.context, self.view.metrics
-        )
-        self.key_watch = _key_watch(self)
-        self.operation_ids = _OperationIds()
-
-    async def handle_connection_init(self, message: Any) -> None:
-        await super().handle_connection_init(message)
-        if self.connection_acknowledged:
-            self.key_watch.start()
 
     async def handle(self) -> None:
         timeout = asyncio.create_task(self._close_unless_initialised())
@@ -206,20 +217,6 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Any, Any]):
             await self.websocket.close(INIT_TIMEOUT, "Connection initialisation timeout")
 
     async def handle_start(self, message: Any) -> None:
-        if self.key_watch.cut_off:
-            return
-        limit = self.max_subscriptions_per_connection
-        if (
-            self.connection_acknowledged
-            and limit is not None
-            and message["id"] not in self.tasks
-            and len(self.tasks) >= limit
-        ):
-            reason = f"too many subscriptions: at most {limit} per connection"
-            await self.websocket.close(code=TOO_MANY_SUBSCRIPTIONS, reason=reason)
-            return
-        with self.operation_ids.next():
-            if self.connection_acknowledged and (error := _over_budget(self.view, self.context)):
-                await self.send_message({"id": message["id"], "type": "error", "payload": error})
-                return
-            await super().handle_start(message)
+        # restarting a running id replaces it: it does not count against the cap
+        running = len(self.tasks) - (message["id"] in self.tasks)
+        await self._admit(message["id"], running, partial(super().handle_start, message))
