@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from importlib import resources
 from pathlib import Path
@@ -32,25 +31,24 @@ def demo_batch(today: dt.date | None = None) -> Batch:
     """The demo data as of `today` (default: now): every period and consent moved by the
     days since `DEMO_DAY`, so the demo stays as current as the day it was written."""
     days = ((today or dt.datetime.now(dt.UTC).date()) - DEMO_DAY).days
-    batch = read_paths([seed_dir() / "taxonomy.json"])
-    for path in sorted((seed_dir() / "clusters").glob("*.json")):
-        batch.add(str(path), _moved(json.loads(path.read_text(encoding="utf-8")), days))
+    batch = read_paths([seed_dir()])
+    for name in ("offers", "needs"):
+        for record in batch.records[name]:
+            _move(record.data, days)
     return batch
 
 
-def _moved(data: dict[str, Any], days: int) -> dict[str, Any]:
-    """A cluster file with its listings' periods and consents `days` later."""
+def _move(listing: dict[str, Any], days: int) -> None:
+    """Move a listing's period and consent (seed-file records) `days` later."""
     shift = dt.timedelta(days=days)
-    for listing in (*data.get("offers", ()), *data.get("needs", ())):
-        period = listing.get("period") or {}
-        for bound in ("start", "end"):
-            if period.get(bound):
-                period[bound] = (dt.date.fromisoformat(period[bound]) + shift).isoformat()
-        consent = listing.get("consent") or {}
-        if consent.get("givenAt"):
-            given = dt.datetime.fromisoformat(consent["givenAt"].replace("Z", "+00:00"))
-            consent["givenAt"] = (given + shift).isoformat()
-    return data
+    period = listing.get("period") or {}
+    for bound in ("start", "end"):
+        if period.get(bound):
+            period[bound] = (dt.date.fromisoformat(period[bound]) + shift).isoformat()
+    consent = listing.get("consent") or {}
+    if consent.get("givenAt"):
+        given = dt.datetime.fromisoformat(consent["givenAt"].replace("Z", "+00:00"))
+        consent["givenAt"] = (given + shift).isoformat()
 
 
 async def seed_demo_if_empty(
