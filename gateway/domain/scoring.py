@@ -420,11 +420,13 @@ def _employment(offer: Doc, need: Doc) -> tuple[float, Doc]:
     """How well who is offered suits the position; production is always 1."""
     if need["kind"] == NeedKind.PRODUCTION:
         return 1.0, {}
-    employment = Employment(need.get("employment") or Employment.TEMPORARY)
+    # stored strings look the enums up directly (a StrEnum hashes as its value): this
+    # runs for every candidate's score bound
+    employment = need.get("employment") or Employment.TEMPORARY
     offered = (
         OfferKind.TALENT
         if offer["kind"] == OfferKind.TALENT
-        else StaffArrangement(offer.get("arrangement") or StaffArrangement.STAFF_PARTNERSHIP)
+        else offer.get("arrangement") or StaffArrangement.STAFF_PARTNERSHIP
     )
     return EMPLOYMENT_FIT[employment][offered], {"need": str(employment), "offer": str(offered)}
 
