@@ -134,7 +134,7 @@ class Matcher:
 
         fits: dict[str, dict[str, tuple[Doc, Doc, Fit]]] = {n["_id"]: {} for n in needs}
         for need in needs:
-            if need["status"] == Status.OPEN and not self.lifetime.lapsed(need):
+            if self.lifetime.status(need) == Status.OPEN:
                 for offer, found in self.offers_for(need, self._trainings(need, trainings)):
                     fits[need["_id"]][match_id(offer["_id"], need["_id"])] = (offer, need, found)
         await self._diff(counts, writes, "need", fits)
@@ -149,7 +149,7 @@ class Matcher:
                 )
                 continue
             fits[offer["_id"]] = {}
-            if offer["status"] != Status.OPEN or self.lifetime.lapsed(offer):
+            if self.lifetime.status(offer) != Status.OPEN:
                 continue
             found_needs = self.needs_for(
                 offer, taught_anywhere, partial(self._trainings, cache=trainings), need_ids
