@@ -47,7 +47,7 @@ LIVE_ONLY = object()
 (the shared part of a resumed subscription)."""
 
 
-def resume_point(context: Context, after: str | None) -> int | None:
+def _resume_point(context: Context, after: str | None) -> int | None:
     """The sequence number to replay after: an SSE `Last-Event-ID` wins over `after`."""
     if context.resume_after is not None:
         return decode_sequence(context.resume_after, "Last-Event-ID")
@@ -69,7 +69,7 @@ class Subscription:
         if isinstance(root, StoredOnly):
             docs = live.stored_matches(ctx.session, match_filter(filter), root.after, root.before)
         else:
-            since = None if root is LIVE_ONLY else resume_point(ctx, after)
+            since = None if root is LIVE_ONLY else _resume_point(ctx, after)
             docs = live.match_found(ctx.session, match_filter(filter), since, ctx.cut_off)
         async for match in _each(ctx, docs, Match.from_document, lambda match: match.cursor):
             yield match
